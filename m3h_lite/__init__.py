@@ -1,0 +1,57 @@
+"""m3h_lite: multimodal multitask learning and fairness gaps, taught on a synthetic hospital.
+
+Use it as ``import m3h_lite as m3h``. Names are imported lazily on first use, so importing
+the package is fast and has no side effects (PyTorch loads only when a model needs it).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it. Add new public functions here.
+_API: dict[str, str] = {
+    # the synthetic hospital (notebook 01)
+    "generate_cohort": "m3h_lite.hospital.generate",
+    "load_cohort": "m3h_lite.hospital.storage",
+    "save_cohort": "m3h_lite.hospital.storage",
+    "verify_checksums": "m3h_lite.hospital.storage",
+    "CohortFileError": "m3h_lite.hospital.storage",
+    "Cohort": "m3h_lite.hospital.cohort",
+    "Truth": "m3h_lite.hospital.cohort",
+    "CohortConfig": "m3h_lite.hospital.config",
+    "BiasConfig": "m3h_lite.hospital.config",
+    "SiteSpec": "m3h_lite.hospital.config",
+    "FACTORS": "m3h_lite.hospital.config",
+    "MODALITIES": "m3h_lite.hospital.config",
+    "Task": "m3h_lite.hospital.tasks",
+    "TaskRegistry": "m3h_lite.hospital.tasks",
+    "datasheet_markdown": "m3h_lite.hospital.datasheet",
+    # splits (notebook 02)
+    "Split": "m3h_lite.splits",
+    "split_patients": "m3h_lite.splits",
+    "split_by_site": "m3h_lite.splits",
+}
+
+# Submodules reachable as attributes, e.g. ``m3h.plots`` or ``m3h.exercises``.
+_SUBMODULES: tuple[str, ...] = ("hospital", "splits")
+
+__all__ = sorted([*_API, *_SUBMODULES, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        value = getattr(import_module(_API[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        module = import_module(f"m3h_lite.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'm3h_lite' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,7 @@
+"""``python -m m3h_lite``: the same as the ``m3h-lite`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,274 @@
+"""``generate_cohort``: run the whole synthetic hospital from one seed.
+
+Each modality and mechanism draws from its own child stream of one
+``numpy.random.SeedSequence``, so changing, say, the image size leaves every other table
+unchanged, and a bias-off twin differs from its biased sibling only where a bias acts.
+Introduced in notebook 01.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .cohort import GROUP_COLUMNS, Cohort, Truth
+from .config import DEFAULT_SITES, FACTORS, BiasConfig, CohortConfig, SiteSpec
+from .images import simulate_images
+from .notes import write_notes
+from .outcomes import operations_outcomes, record_labels, true_diagnosis_probabilities
+from .population import sample_demographics, sample_factors, sample_phenotypes
+from .tabular import apply_missingness, feature_info, simulate_measurements
+from .tasks import DIAGNOSES, DISPOSITIONS, PHENOTYPES, default_registry
+from .timeseries import CHANNELS, simulate_timeseries
+
+STREAMS: tuple[str, ...] = (
+    "demographics",
+    "phenotype",
+    "factors",
+    "private_causes",
+    "tabular",
+    "missingness",
+    "timeseries",
+    "notes",
+    "images",
+    "diagnoses",
+    "underdiagnosis",
+    "operations",
+)
+"""Named child streams, in spawn order (append new ones at the end to keep old cohorts)."""
+
+_ATTRIBUTE_VALUES = {
+    "sex": ("F", "M"),
+    "race_ethnicity": ("White", "Black", "Hispanic", "Asian", "Other"),
+    "insurance": ("Private", "Medicare", "Medicaid"),
+    "age_band": ("18-39", "40-64", "65-79", "80+"),
+}
+
+
+def _check_strength(name: str, value: float) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+        raise ValueError(
+            f"{name} must be a number in [0, 1] (0 switches the bias off), got {value!r}."
+        )
+    return float(value)
+
+
+def _check_groups(name: str, groups: dict[str, Sequence[str]]) -> None:
+    for attribute, values in groups.items():
+        if attribute not in _ATTRIBUTE_VALUES:
+            raise ValueError(
+                f"{name}: unknown attribute {attribute!r}; use one of {list(_ATTRIBUTE_VALUES)}."
+            )
+        bad = [v for v in values if v not in _ATTRIBUTE_VALUES[attribute]]
+        if bad:
+            raise ValueError(
+                f"{name}: unknown {attribute} value(s) {bad}; "
+                f"use some of {list(_ATTRIBUTE_VALUES[attribute])}."
+            )
+
+
+def _resolve_sites(sites: Sequence[str | SiteSpec] | None) -> tuple[SiteSpec, ...]:
+    if sites is None:
+        return DEFAULT_SITES
+    if isinstance(sites, str):
+        sites = [sites]
+    known = {s.name: s for s in DEFAULT_SITES}
+    resolved = []
+    for site in sites:
+        if isinstance(site, SiteSpec):
+            resolved.append(site)
+        elif site in known:
+            resolved.append(known[site])
+        else:
+            raise ValueError(
+                f"Unknown site {site!r}. Known sites: {', '.join(known)} "
+                "(or pass a SiteSpec to define a new hospital)."
+            )
+    if not resolved:
+        raise ValueError("Give at least one site.")
+    names = [s.name for s in resolved]
+    if len(set(names)) != len(names):
+        raise ValueError(f"Site names must be unique, got {names}.")
+    return tuple(resolved)
+
+
+def generate_cohort(
+    n_patients: int = 4000,
+    *,
+    seed: int = 2024,
+    sites: Sequence[str | SiteSpec] | None = None,
+    image_size: int = 32,
+    n_hours: int = 48,
+    biases: BiasConfig | None = None,
+    underdiagnosis: float | None = None,
+    image_shortcut: float | None = None,
+    missingness: float | None = None,
+    bias_off: bool = False,
+) -> Cohort:
+    """Simulate ``n_patients`` admissions with all four modalities and the truth behind them.
+
+    Parameters
+    ----------
+    n_patients : exact number of patients.
+    seed : the one seed; same seed and options give a byte-identical cohort.
+    sites : site names (``"north"``, ``"harbor"``, ``"valley"``, ``"river"``) or
+        :class:`SiteSpec` objects; default all four.
+    image_size : side of the square images in pixels (16-128).
+    n_hours : hours of vital signs (6-168).
+    biases : full planted-bias configuration; the three strengths below override it.
+    underdiagnosis, image_shortcut, missingness : strengths in [0, 1] of each planted bias.
+    bias_off : switch every planted bias off (the bias-off twin of the same seed).
+
+    Returns
+    -------
+    Cohort
+
+    Examples
+    --------
+    >>> cohort = generate_cohort(500, seed=1)
+    >>> len(cohort), cohort.images.shape
+    (500, (500, 32, 32))
+    """
+    if isinstance(n_patients, bool) or not isinstance(n_patients, int | np.integer):
+        raise TypeError(f"n_patients must be a whole number, got {n_patients!r}.")
+    if n_patients <= 0:
+        raise ValueError(f"n_patients must be at least 1, got {n_patients}.")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed must be a non-negative whole number, got {seed!r}.")
+    if not isinstance(image_size, int | np.integer) or not 16 <= image_size <= 128:
+        raise ValueError(f"image_size must be a whole number from 16 to 128, got {image_size!r}.")
+    if not isinstance(n_hours, int | np.integer) or not 6 <= n_hours <= 168:
+        raise ValueError(f"n_hours must be a whole number from 6 to 168, got {n_hours!r}.")
+    biases = biases or BiasConfig()
+    overrides = {
+        k: _check_strength(k, v)
+        for k, v in {
+            "underdiagnosis": underdiagnosis,
+            "image_shortcut": image_shortcut,
+            "missingness": missingness,
+        }.items()
+        if v is not None
+    }
+    biases = dataclasses.replace(biases, **overrides)
+    for name in ("underdiagnosis", "image_shortcut", "missingness"):
+        _check_strength(name, getattr(biases, name))
+    _check_groups("underdiagnosis_groups", biases.underdiagnosis_groups)
+    _check_groups("missingness_groups", biases.missingness_groups)
+    _check_groups("shortcut_group", {biases.shortcut_group[0]: (biases.shortcut_group[1],)})
+    if bias_off:
+        biases = biases.off()
+    config = CohortConfig(
+        n_patients=int(n_patients),
+        seed=int(seed),
+        sites=_resolve_sites(sites),
+        biases=biases,
+        image_size=int(image_size),
+        n_hours=int(n_hours),
+    )
+    return simulate(config)
+
+
+def simulate(config: CohortConfig) -> Cohort:
+    """Run the simulator for a validated :class:`CohortConfig`."""
+    n, sites, biases = config.n_patients, config.sites, config.biases
+    rng = {
+        name: np.random.default_rng(child)
+        for name, child in zip(
+            STREAMS, np.random.SeedSequence(config.seed).spawn(len(STREAMS)), strict=True
+        )
+    }
+    ids = pd.Index([f"P{i:06d}" for i in range(1, n + 1)], name="patient_id")
+
+    demo = sample_demographics(n, sites, rng["demographics"])
+    demo.index = ids
+    phenotype = sample_phenotypes(demo, sites, rng["phenotype"])
+    z = sample_factors(demo, phenotype, rng["factors"])
+    private = rng["private_causes"].normal(size=(n, len(DIAGNOSES)))
+    site_index = demo["site"].cat.codes.to_numpy()
+    female = (demo["sex"] == "F").to_numpy().astype(float)
+
+    # Diagnoses and operations outcomes.
+    probs = true_diagnosis_probabilities(z, private)
+    true_dx = rng["diagnoses"].random(probs.shape) < probs
+    recorded_dx, miss_prob = record_labels(true_dx, demo, biases, rng["underdiagnosis"])
+    ops = operations_outcomes(z, true_dx, demo, rng["operations"])
+
+    # Modalities.
+    measurements = simulate_measurements(z, private, female, rng["tabular"])
+    measurements.index = ids
+    measurements, missing_multiplier = apply_missingness(
+        measurements, demo, biases, rng["missingness"]
+    )
+    timeseries = simulate_timeseries(z, private, config.n_hours, rng["timeseries"])
+    notes = write_notes(
+        z,
+        private,
+        demo["age"].to_numpy(),
+        demo["sex"].astype(str).to_numpy(),
+        site_index,
+        sites,
+        rng["notes"],
+    )
+    attribute, value = biases.shortcut_group
+    shortcut_member = (demo[attribute] == value).to_numpy()
+    images = simulate_images(
+        z,
+        private,
+        site_index,
+        sites,
+        shortcut_member,
+        biases.image_shortcut,
+        config.image_size,
+        rng["images"],
+    )
+
+    dx_names = [t.name for t in DIAGNOSES]
+
+    def label_frame(dx: np.ndarray, readmitted: np.ndarray) -> pd.DataFrame:
+        frame = pd.DataFrame(dx.astype(np.int8), index=ids, columns=dx_names)
+        frame["length_of_stay"] = ops["length_of_stay"]
+        frame["disposition"] = pd.Categorical.from_codes(ops["disposition"], DISPOSITIONS)
+        frame["readmission_30d"] = readmitted.astype(np.int8)
+        frame["phenotype"] = pd.Categorical.from_codes(phenotype, PHENOTYPES)
+        return frame
+
+    labels = label_frame(recorded_dx, ops["readmission_30d"])
+    true_labels = label_frame(true_dx, ops["readmission_30d"])
+    probabilities = pd.DataFrame(probs, index=ids, columns=dx_names)
+    probabilities["readmission_30d"] = ops["readmission_30d_prob"]
+
+    registry = default_registry()
+    truth = Truth(
+        factors=pd.DataFrame(z, index=ids, columns=list(FACTORS)),
+        private_causes=pd.DataFrame(private, index=ids, columns=dx_names),
+        labels=true_labels,
+        probabilities=probabilities,
+        disposition_probabilities=pd.DataFrame(
+            ops["disposition_probs"], index=ids, columns=list(DISPOSITIONS)
+        ),
+        expected_length_of_stay=pd.Series(
+            ops["length_of_stay_mean"], index=ids, name="expected_length_of_stay"
+        ),
+        underdiagnosis_probability=pd.Series(miss_prob, index=ids, name="underdiagnosis"),
+        missingness_multiplier=pd.Series(missing_multiplier, index=ids, name="missingness"),
+        shortcut_member=pd.Series(shortcut_member, index=ids, name="shortcut_member"),
+        planted=dataclasses.asdict(biases),
+        task_loadings=registry.loadings(),
+    )
+    tabular = pd.concat([demo.drop(columns="age_band"), measurements], axis=1)
+    return Cohort(
+        config=config,
+        tabular=tabular,
+        timeseries=timeseries,
+        timeseries_channels=CHANNELS,
+        notes=pd.Series(notes, index=ids, name="note"),
+        images=images,
+        labels=labels,
+        tasks=registry,
+        groups=demo[list(GROUP_COLUMNS)],
+        truth=truth,
+        feature_info=feature_info(),
+    )

@@ -1,0 +1,229 @@
+"""Saving and loading cohorts: CSV.gz tables, NPZ arrays, a manifest of SHA-256 checksums.
+
+Files are written byte-for-byte reproducibly (fixed gzip and zip timestamps) and read with
+``allow_pickle=False``: a data folder can never run code. Introduced in notebook 01.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .cohort import GROUP_COLUMNS, Cohort, Truth
+from .config import AGE_BANDS, FACTORS, INSURANCES, RACES, SEXES, CohortConfig
+from .tabular import feature_info
+from .tasks import DIAGNOSES, DISPOSITIONS, PHENOTYPES, default_registry
+from .timeseries import CHANNELS
+
+FORMAT_VERSION = 1
+MANIFEST = "SHA256SUMS"
+DATA_FILES: tuple[str, ...] = (
+    "config.json",
+    "tabular.csv.gz",
+    "notes.csv.gz",
+    "labels.csv.gz",
+    "true_labels.csv.gz",
+    "signals.npz",
+    "truth.npz",
+)
+_FIX_HINT = (
+    "Restore the shipped files with `git checkout -- data/synthetic`, or regenerate them with "
+    "`m3h-lite generate --out data/synthetic` (default size and seed)."
+)
+
+
+class CohortFileError(RuntimeError):
+    """A cohort folder is missing, incomplete or corrupted."""
+
+
+def default_data_dir() -> Path:
+    """Where the canonical cohort lives: ``$M3H_DATA_DIR`` or the repository's data folder."""
+    env = os.environ.get("M3H_DATA_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "data" / "synthetic"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_csv_gz(frame: pd.DataFrame, path: Path) -> None:
+    text = frame.to_csv(lineterminator="\n").encode()
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        gz.write(text)
+
+
+def _write_npz(arrays: dict[str, np.ndarray], path: Path) -> None:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.ascontiguousarray(array), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, buffer.getvalue())
+
+
+def save_cohort(cohort: Cohort, folder: str | Path) -> Path:
+    """Write a cohort to ``folder`` (created if needed) with a checksum manifest."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(
+        json.dumps(
+            {"format_version": FORMAT_VERSION, "config": cohort.config.to_dict()},
+            indent=2,
+            sort_keys=True,
+        )
+        + "\n"
+    )
+    _write_csv_gz(cohort.tabular, folder / "tabular.csv.gz")
+    _write_csv_gz(cohort.notes.to_frame(), folder / "notes.csv.gz")
+    _write_csv_gz(cohort.labels, folder / "labels.csv.gz")
+    _write_csv_gz(cohort.truth.labels, folder / "true_labels.csv.gz")
+    truth = cohort.truth
+    _write_npz(
+        {
+            # Vital signs are rounded to 0.1, so int16 tenths store them exactly.
+            "timeseries_tenths": np.rint(cohort.timeseries * 10).astype(np.int16),
+            "images": cohort.images,
+        },
+        folder / "signals.npz",
+    )
+    _write_npz(
+        {
+            "factors": truth.factors.to_numpy(),
+            "private_causes": truth.private_causes.to_numpy(),
+            "probabilities": truth.probabilities.to_numpy(),
+            "disposition_probabilities": truth.disposition_probabilities.to_numpy(),
+            "expected_length_of_stay": truth.expected_length_of_stay.to_numpy(),
+            "underdiagnosis_probability": truth.underdiagnosis_probability.to_numpy(),
+            "missingness_multiplier": truth.missingness_multiplier.to_numpy(),
+            "shortcut_member": truth.shortcut_member.to_numpy(),
+        },
+        folder / "truth.npz",
+    )
+    sums = "".join(f"{_sha256(folder / name)}  {name}\n" for name in DATA_FILES)
+    (folder / MANIFEST).write_text(sums)
+    return folder
+
+
+def verify_checksums(folder: str | Path) -> dict[str, bool]:
+    """Check every data file against the manifest; raise :class:`CohortFileError` if not ok."""
+    folder = Path(folder)
+    manifest = folder / MANIFEST
+    if not manifest.exists():
+        raise CohortFileError(f"No checksum manifest {manifest}. {_FIX_HINT}")
+    expected = dict(
+        reversed(line.split("  ", 1)) for line in manifest.read_text().splitlines() if line
+    )
+    missing = [name for name in DATA_FILES if not (folder / name).exists()]
+    if missing:
+        raise CohortFileError(f"Missing data file(s) {missing} in {folder}. {_FIX_HINT}")
+    bad = [name for name in DATA_FILES if _sha256(folder / name) != expected.get(name)]
+    if bad:
+        raise CohortFileError(
+            f"Checksum mismatch for {bad} in {folder}: the files are corrupted or were edited. "
+            + _FIX_HINT
+        )
+    return dict.fromkeys(DATA_FILES, True)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, index_col="patient_id", keep_default_na=True)
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def _categorise_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    for task in DIAGNOSES:
+        frame[task.name] = frame[task.name].astype(np.int8)
+    frame["readmission_30d"] = frame["readmission_30d"].astype(np.int8)
+    frame["disposition"] = pd.Categorical(frame["disposition"], categories=DISPOSITIONS)
+    frame["phenotype"] = pd.Categorical(frame["phenotype"], categories=PHENOTYPES)
+    return frame
+
+
+def load_cohort(path: str | Path | None = None, *, verify: bool = True) -> Cohort:
+    """Load a saved cohort; by default the canonical one shipped in ``data/synthetic/``.
+
+    Checksums are verified first (``verify=False`` skips that, for speed on trusted copies).
+    """
+    folder = Path(path) if path is not None else default_data_dir()
+    if not folder.is_dir():
+        raise CohortFileError(f"No cohort folder at {folder}. {_FIX_HINT}")
+    if verify:
+        verify_checksums(folder)
+    meta = json.loads((folder / "config.json").read_text())
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise CohortFileError(
+            f"{folder} holds format version {meta.get('format_version')}, this m3h_lite reads "
+            f"version {FORMAT_VERSION}. {_FIX_HINT}"
+        )
+    config = CohortConfig.from_dict(meta["config"])
+    tabular = _read_csv(folder / "tabular.csv.gz")
+    site_names = [s.name for s in config.sites]
+    for column, categories in (
+        ("site", site_names),
+        ("sex", SEXES),
+        ("race_ethnicity", RACES),
+        ("insurance", INSURANCES),
+    ):
+        tabular[column] = pd.Categorical(tabular[column], categories=categories)
+    groups = tabular[["sex", "race_ethnicity", "insurance"]].copy()
+    groups["age_band"] = pd.Categorical(
+        np.array(AGE_BANDS)[np.digitize(tabular["age"].to_numpy(), [40, 65, 80])],
+        categories=AGE_BANDS,
+        ordered=True,
+    )
+    groups["site"] = tabular["site"]
+    groups = groups[list(GROUP_COLUMNS)]
+    ids = tabular.index
+    signals = _read_npz(folder / "signals.npz")
+    arrays = _read_npz(folder / "truth.npz")
+    dx = [t.name for t in DIAGNOSES]
+    registry = default_registry()
+    truth = Truth(
+        factors=pd.DataFrame(arrays["factors"], index=ids, columns=list(FACTORS)),
+        private_causes=pd.DataFrame(arrays["private_causes"], index=ids, columns=dx),
+        labels=_categorise_labels(_read_csv(folder / "true_labels.csv.gz")),
+        probabilities=pd.DataFrame(
+            arrays["probabilities"], index=ids, columns=[*dx, "readmission_30d"]
+        ),
+        disposition_probabilities=pd.DataFrame(
+            arrays["disposition_probabilities"], index=ids, columns=list(DISPOSITIONS)
+        ),
+        expected_length_of_stay=pd.Series(
+            arrays["expected_length_of_stay"], index=ids, name="expected_length_of_stay"
+        ),
+        underdiagnosis_probability=pd.Series(
+            arrays["underdiagnosis_probability"], index=ids, name="underdiagnosis"
+        ),
+        missingness_multiplier=pd.Series(
+            arrays["missingness_multiplier"], index=ids, name="missingness"
+        ),
+        shortcut_member=pd.Series(arrays["shortcut_member"], index=ids, name="shortcut_member"),
+        planted=meta["config"]["biases"],
+        task_loadings=registry.loadings(),
+    )
+    return Cohort(
+        config=config,
+        tabular=tabular,
+        timeseries=(signals["timeseries_tenths"] / np.float32(10)).astype(np.float32),
+        timeseries_channels=CHANNELS,
+        notes=_read_csv(folder / "notes.csv.gz")["note"],
+        images=signals["images"],
+        labels=_categorise_labels(_read_csv(folder / "labels.csv.gz")),
+        tasks=registry,
+        groups=groups,
+        truth=truth,
+        feature_info=feature_info(),
+    )

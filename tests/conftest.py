@@ -1,0 +1,31 @@
+"""Shared fixtures: small cohorts generated once per test session."""
+
+import os
+
+import matplotlib
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="session")
+def small_cohort():
+    import m3h_lite as m3h
+
+    return m3h.generate_cohort(1500, seed=11)
+
+
+@pytest.fixture(scope="session")
+def large_cohort():
+    """Big enough to measure planted effects precisely (small images keep it fast)."""
+    import m3h_lite as m3h
+
+    return m3h.generate_cohort(30_000, seed=5, image_size=16, n_hours=12)
+
+
+@pytest.fixture(scope="session")
+def shipped_cohort():
+    import m3h_lite as m3h
+
+    return m3h.load_cohort()
