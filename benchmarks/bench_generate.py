@@ -30,7 +30,12 @@ def run(kind: str, n: int) -> dict:
     command = [sys.executable, "-c", CHILD, kind, str(n)]
     if sys.platform.startswith("linux"):
         command = ["taskset", "-c", "0", *command]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
     out = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -84,8 +84,10 @@ def test_values_are_clinically_plausible(small_cohort):
     assert c.tabular["age"].between(18, 98).all()
     assert (c.labels["length_of_stay"] > 0).all()
     assert np.isfinite(c.timeseries).all()
-    hr, spo2, temp = (c.timeseries[:, :, c.timeseries_channels.index(k)] for k in
-                      ("heart_rate_bpm", "spo2_pct", "temp_c"))
+    hr, spo2, temp = (
+        c.timeseries[:, :, c.timeseries_channels.index(k)]
+        for k in ("heart_rate_bpm", "spo2_pct", "temp_c")
+    )
     assert hr.min() >= 30 and hr.max() <= 200
     assert spo2.min() >= 70 and spo2.max() <= 100
     assert temp.min() >= 34 and temp.max() <= 42

@@ -3,9 +3,9 @@
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +23,7 @@ def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     conda_names = {_name(d) for d in env["dependencies"] if isinstance(d, str)}
     conda_names -= {"python", "pip"}
-    assert pip_names == conda_names, (pip_names ^ conda_names)
+    assert pip_names == conda_names, pip_names ^ conda_names
     assert "conda-forge" in env["channels"]
     assert "pytorch-cpu" in conda_names and "pytorch" not in conda_names
 

@@ -30,8 +30,16 @@ def test_datasheet_is_current(shipped_cohort):
     assert text == m3h.datasheet_markdown(shipped_cohort), (
         "DATASHEET.md is stale: run `m3h-lite generate --out data/synthetic`."
     )
-    for section in ("Motivation", "Composition", "Collection process", "Labelling", "Uses",
-                    "Distribution and maintenance", "Risks and limitations", "Planted biases"):
+    for section in (
+        "Motivation",
+        "Composition",
+        "Collection process",
+        "Labelling",
+        "Uses",
+        "Distribution and maintenance",
+        "Risks and limitations",
+        "Planted biases",
+    ):
         assert f"## {section}" in text
     assert "not for clinical use" in text
 
@@ -60,7 +68,9 @@ def test_saved_files_are_byte_reproducible(tmp_path):
     cohort = m3h.generate_cohort(200, seed=2)
     m3h.save_cohort(cohort, tmp_path / "a")
     m3h.save_cohort(cohort, tmp_path / "b")
-    assert (tmp_path / "a" / "SHA256SUMS").read_text() == (tmp_path / "b" / "SHA256SUMS").read_text()
+    assert (tmp_path / "a" / "SHA256SUMS").read_text() == (
+        tmp_path / "b" / "SHA256SUMS"
+    ).read_text()
 
 
 def _copy_shipped(tmp_path):
@@ -92,8 +102,10 @@ def test_missing_folder_is_refused(tmp_path):
 
 def test_pickled_arrays_are_never_loaded(tmp_path):
     folder = _copy_shipped(tmp_path)
-    with zipfile.ZipFile(folder / "truth.npz", "w") as archive:
-        with archive.open("factors.npy", "w") as handle:
-            np.lib.format.write_array(handle, np.array([{"evil": 1}], dtype=object))
+    with (
+        zipfile.ZipFile(folder / "truth.npz", "w") as archive,
+        archive.open("factors.npy", "w") as handle,
+    ):
+        np.lib.format.write_array(handle, np.array([{"evil": 1}], dtype=object))
     with pytest.raises(ValueError, match="pickle"):
         m3h.load_cohort(folder, verify=False)

@@ -142,7 +142,9 @@ class Cohort:
             return obj
 
         per_patient = [f.name for f in fields(Truth) if f.name not in ("planted", "task_loadings")]
-        truth = replace(self.truth, **{name: take(getattr(self.truth, name)) for name in per_patient})
+        truth = replace(
+            self.truth, **{name: take(getattr(self.truth, name)) for name in per_patient}
+        )
         return replace(
             self,
             tabular=take(self.tabular),

@@ -56,7 +56,9 @@ def datasheet_markdown(cohort: Cohort) -> str:
                 "site": s.name,
                 "description": s.title,
                 "patients": int((cohort.groups["site"] == s.name).sum()),
-                "mean age": round(float(cohort.tabular.loc[cohort.groups["site"] == s.name, "age"].mean()), 1),
+                "mean age": round(
+                    float(cohort.tabular.loc[cohort.groups["site"] == s.name, "age"].mean()), 1
+                ),
                 "Medicaid share (<65)": s.medicaid_rate,
                 "scanner (brightness, contrast, noise)": (
                     f"{s.scanner_brightness:+g}, x{s.scanner_contrast:g}, sd {s.scanner_noise:g}"
@@ -179,6 +181,9 @@ by hand. Regenerate with `m3h-lite generate --out data/synthetic`.*
 
 ### Diagnoses
 {_table(diagnoses)}
+
+### True prevalence by site (case mix differs)
+{_table(by_site)}
 
 ## Planted biases (each with a strength knob; all 0 in a bias-off twin)
 | bias | strength | groups | what it imitates |

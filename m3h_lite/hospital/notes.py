@@ -108,7 +108,12 @@ def write_notes(
     # Plain Python lists: element access is far faster than numpy scalar indexing here.
     positive = np.take_along_axis(positive, order, axis=1).tolist()
     negated = np.take_along_axis(negated, order, axis=1).tolist()
-    order, short, opening, negation = order.tolist(), short.tolist(), opening.tolist(), negation.tolist()
+    order, short, opening, negation = (
+        order.tolist(),
+        short.tolist(),
+        opening.tolist(),
+        negation.tolist(),
+    )
     ages, sexes = ages.tolist(), list(sexes)
     names = ([sym.full for sym in SYMPTOMS], [sym.short for sym in SYMPTOMS])
 

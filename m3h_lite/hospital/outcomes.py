@@ -115,11 +115,7 @@ def operations_outcomes(
     disposition = np.minimum((u > np.cumsum(disposition_probs, axis=1)).sum(axis=1), 3)
 
     readmit_prob = expit(
-        -2.4
-        + 0.35 * f["cardiovascular"]
-        + 0.35 * f["renal"]
-        + 0.20 * burden
-        + 0.5 * medicaid
+        -2.4 + 0.35 * f["cardiovascular"] + 0.35 * f["renal"] + 0.20 * burden + 0.5 * medicaid
     )
     readmitted = (rng.random(n) < readmit_prob) & (disposition != DISPOSITIONS.index("died"))
     readmit_prob = np.where(disposition == DISPOSITIONS.index("died"), 0.0, readmit_prob)

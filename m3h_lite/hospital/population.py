@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from .config import AGE_BANDS, FACTORS, INSURANCES, RACES, SEXES, SiteSpec
-from .tasks import PHENOTYPES
 
 # Phenotype centres in factor space (rows follow PHENOTYPES, columns follow FACTORS).
 PHENOTYPE_MEANS = np.array(
