@@ -36,7 +36,7 @@ _API: dict[str, str] = {
 }
 
 # Submodules reachable as attributes, e.g. ``m3h.plots`` or ``m3h.exercises``.
-_SUBMODULES: tuple[str, ...] = ("hospital", "splits", "exercises")
+_SUBMODULES: tuple[str, ...] = ("hospital", "splits", "exercises", "plots")
 
 __all__ = sorted([*_API, *_SUBMODULES, "__version__"])
 
