@@ -33,10 +33,13 @@ _API: dict[str, str] = {
     "Split": "m3h_lite.splits",
     "split_patients": "m3h_lite.splits",
     "split_by_site": "m3h_lite.splits",
+    # -- features, baselines, evaluation, fusion (notebooks 02-03) --
+    # -- M3H: encoders, task attention, training, TIM (notebooks 04-07) --
+    # -- fairness: audit, probes, shortcuts, mitigation, transfer (notebooks 08-10) --
 }
 
 # Submodules reachable as attributes, e.g. ``m3h.plots`` or ``m3h.exercises``.
-_SUBMODULES: tuple[str, ...] = ("hospital", "splits", "exercises", "plots")
+_SUBMODULES: tuple[str, ...] = ("hospital", "splits", "exercises", "plots", "widgets")
 
 __all__ = sorted([*_API, *_SUBMODULES, "__version__"])
 
