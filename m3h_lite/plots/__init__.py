@@ -2,8 +2,14 @@
 
 Plots sit on top of the library: nothing in the core imports them. Each function returns
 the matplotlib ``Axes`` (or ``Figure``) it drew on, so notebooks can end a cell with ``;``.
+Submodules import matplotlib when first used, never when ``m3h_lite`` is imported.
 """
 
 from .style import MODALITY_COLOURS, OKABE_ITO, colour, style
+
+# -- the cohort (notebooks 00-01) --
+# -- evaluation and fusion (notebooks 02-03) --
+# -- multitask, attention, TIM (notebooks 04-07) --
+# -- fairness (notebooks 08-10) --
 
 __all__ = ["MODALITY_COLOURS", "OKABE_ITO", "colour", "style"]
