@@ -198,3 +198,19 @@ def test_unknown_task_is_explained(small_cohort):
 def test_sites_subset(tmp_path):
     c = m3h.generate_cohort(300, seed=1, sites=["harbor", "valley"])
     assert set(c.groups["site"].astype(str)) == {"harbor", "valley"}
+
+
+def test_bias_off_twin_method_matches_the_bias_off_option(small_cohort):
+    twin = small_cohort.bias_off_twin()
+    direct = m3h.generate_cohort(1500, seed=11, bias_off=True)
+    pd.testing.assert_frame_equal(twin.labels, direct.labels)
+    np.testing.assert_array_equal(twin.images, direct.images)
+
+
+def test_reference_flags(small_cohort):
+    flags = small_cohort.reference_flags()
+    creatinine = small_cohort.tabular["creatinine_mg_dL"]
+    assert (flags.loc[creatinine > 1.2, "creatinine_mg_dL"] == "H").all()
+    assert (flags.loc[creatinine < 0.6, "creatinine_mg_dL"] == "L").all()
+    assert (flags.loc[creatinine.isna(), "creatinine_mg_dL"] == "").all()
+    assert set(flags.to_numpy().ravel()) <= {"", "L", "H"}

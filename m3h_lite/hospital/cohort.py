@@ -156,6 +156,24 @@ class Cohort:
             truth=truth,
         )
 
+    def bias_off_twin(self) -> Cohort:
+        """The same patients from the same seed with every planted bias switched off.
+
+        Truth, notes and vital signs are identical; recorded labels keep every true
+        diagnosis, images lack the shortcut texture, labs are missing only at base rates.
+        """
+        from .generate import simulate
+
+        return simulate(replace(self.config, biases=self.config.biases.off()))
+
+    def reference_flags(self) -> pd.DataFrame:
+        """ "L" / "H" / "" for each measurement against its reference range (as a lab report)."""
+        values = self.tabular[self.measurement_columns]
+        low = values.lt(self.feature_info["reference_low"], axis=1)
+        high = values.gt(self.feature_info["reference_high"], axis=1)
+        flags = pd.DataFrame("", index=values.index, columns=values.columns)
+        return flags.mask(low, "L").mask(high, "H")
+
     def prevalence(self) -> pd.DataFrame:
         """Recorded and true prevalence of each binary task, side by side."""
         names = self.tasks.of_class("binary")
