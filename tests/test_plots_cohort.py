@@ -49,3 +49,19 @@ def test_site_overview_and_patient_card_figure(cohort):
     fig = plots.patient_card_figure(cohort, "P000002")
     assert "P000002" in fig._suptitle.get_text()
     plt.close(fig)
+
+
+def test_style_keeps_interactive_mode_switched_on_inside():
+    """Jupyter's inline backend turns interactive mode on at the first figure; keep it on."""
+    import matplotlib as mpl
+
+    from m3h_lite.plots import style
+
+    before = mpl.is_interactive()
+    try:
+        mpl.interactive(False)
+        with style():
+            mpl.interactive(True)
+        assert mpl.is_interactive()
+    finally:
+        mpl.interactive(before)
