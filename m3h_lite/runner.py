@@ -7,6 +7,7 @@ Introduced in notebook 00.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,10 +94,12 @@ def run_notebook(
         resources={"metadata": {"path": str(path.parent.resolve())}},
         record_timing=False,
     )
+    # A kernel inheriting MPLBACKEND=Agg (set by test suites) would draw no inline figures.
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     start = time.perf_counter()
     error = ""
     try:
-        client.execute()
+        client.execute(env=env)
     except CellTimeoutError as failure:
         error = f"a cell ran longer than {timeout} s: {str(failure).splitlines()[0]}"
     except CellExecutionError as failure:
