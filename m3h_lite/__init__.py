@@ -34,8 +34,8 @@ _API: dict[str, str] = {
     "split_patients": "m3h_lite.splits",
     "split_by_site": "m3h_lite.splits",
     # -- setup check (notebook 00) --
-    "doctor": "m3h_lite.doctor",
-    "DoctorReport": "m3h_lite.doctor",
+    "doctor": "m3h_lite.setup_check",
+    "DoctorReport": "m3h_lite.setup_check",
     # -- one patient at a time (notebook 01) --
     "patient_record": "m3h_lite.records",
     "PatientRecord": "m3h_lite.records",

@@ -37,7 +37,7 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from .doctor import doctor
+    from .setup_check import doctor
 
     report = doctor(data_dir=args.data_dir)
     print(report.to_text())

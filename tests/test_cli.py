@@ -8,7 +8,7 @@ import pytest
 
 import m3h_lite as m3h
 from m3h_lite import cli
-from m3h_lite.doctor import FAIL, OK, check_package, doctor
+from m3h_lite.setup_check import FAIL, OK, check_package, doctor
 
 
 def test_generate_writes_a_cohort_with_datasheet(tmp_path, capsys):

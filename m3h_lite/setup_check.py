@@ -31,7 +31,7 @@ PACKAGES: dict[str, tuple[tuple[int, int], str]] = {
     "nbval": ((0, 11), "testing the notebooks"),
 }
 MIN_PYTHON = (3, 10)
-MIN_MEMORY_GB = 2.0
+MIN_MEMORY_GB = 1.5
 INSTALL_FIX = "run `make setup` (or `pip install -e .[test]`) in the repository"
 
 
@@ -142,24 +142,67 @@ def check_widget_extension() -> Check:
     return Check("widget extension", OK, f"@jupyter-widgets/jupyterlab-manager in {found[0]}")
 
 
+def _read_cgroup(*candidates: str) -> str | None:
+    for candidate in candidates:
+        path = Path(candidate)
+        if path.is_file():
+            try:
+                return path.read_text().strip()
+            except OSError:
+                continue
+    return None
+
+
+def container_memory_limit() -> float | None:
+    """Memory limit of this container in bytes (Binder, Docker), or None if unlimited."""
+    text = _read_cgroup("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+    if text is None or not text.isdigit() or int(text) >= 2**60:
+        return None
+    return float(text)
+
+
+def container_cpu_quota() -> float | None:
+    """CPUs this container may use (cgroup quota), or None if unlimited."""
+    text = _read_cgroup("/sys/fs/cgroup/cpu.max")
+    if text is not None:
+        quota, _, period = text.partition(" ")
+        if quota.isdigit() and period.isdigit():
+            return int(quota) / int(period)
+    return None
+
+
 def check_resources(*, min_memory_gb: float = MIN_MEMORY_GB) -> list[Check]:
-    """CPU count and memory (a Binder session has about 1 CPU and 1-2 GB)."""
+    """CPU count and memory (a Binder session has about 1 CPU and 2 GB).
+
+    Inside a container the cgroup limits count, not the host's cores and memory.
+    """
     import psutil
 
     cpus = os.cpu_count() or 1
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cpus
+    cpu_detail = f"{usable} usable of {cpus} logical cores"
+    quota = container_cpu_quota()
+    if quota is not None and quota < usable:
+        cpu_detail += f", container quota {quota:g} CPU"
     memory = psutil.virtual_memory()
     total, available = memory.total / 1e9, memory.available / 1e9
     memory_detail = f"{total:.1f} GB total, {available:.1f} GB available"
-    checks = [Check("cpu", OK, f"{usable} usable of {cpus} logical cores")]
+    limit = container_memory_limit()
+    if limit is not None and limit / 1e9 < total:
+        used = psutil.Process().memory_info().rss
+        current = _read_cgroup("/sys/fs/cgroup/memory.current")
+        if current is not None and current.isdigit():
+            used = int(current)
+        total, available = limit / 1e9, max(0.0, (limit - used) / 1e9)
+        memory_detail = f"container limit {total:.1f} GB, about {available:.1f} GB available"
+    checks = [Check("cpu", OK, cpu_detail)]
     if available < min_memory_gb:
         checks.append(
             Check(
                 "memory",
                 WARN,
-                memory_detail + f" (notebooks need up to 1.5 GB; below {min_memory_gb:g} GB "
-                "available, close other notebooks)",
-                "shut down other kernels (Kernel > Shut Down All Kernels)",
+                memory_detail + f" (a notebook may need up to {MIN_MEMORY_GB:g} GB)",
+                "shut down other kernels (Kernel > Shut Down All Kernels) and close other programs",
             )
         )
     else:
