@@ -36,18 +36,19 @@ def _card_png(cohort: Cohort, position: int) -> bytes:
 
 def _tables_html(cohort: Cohort, position: int) -> str:
     record = patient_record(cohort, position)
-    m = record.measurements.assign(value=record.measurements["value"].round(2))
-    d = record.diagnoses.assign(true_probability=record.diagnoses["true_probability"].round(3))
+    m = record.measurements
+    d = record.diagnoses
     d = d[(d["recorded"] == 1) | (d["true"] == 1) | (d["true_probability"] >= 0.1)]
     diagnoses = (
-        d.to_html(border=0)
+        d.to_html(border=0, float_format=lambda v: f"{v:.3f}")
         if len(d)
         else "<p>No diagnosis recorded or true, none with true probability above 0.1.</p>"
     )
     return (
         '<div style="display:flex; gap:2em; align-items:flex-start">'
-        f"<div><b>Vitals and labs at admission</b>{m.to_html(border=0, na_rep='')}</div>"
-        f"<div><b>Diagnoses: recorded vs true</b>{diagnoses}"
+        f"<div><b>Vitals and labs at admission</b>{m.to_html(border=0, na_rep='', float_format='{:g}'.format)}</div>"
+        f"<div><b>Diagnoses: recorded vs true</b> (listed if recorded, true, or true "
+        f"probability at least 0.1){diagnoses}"
         f"<p><b>Note:</b> {html.escape(record.note)}</p></div></div>"
     )
 
