@@ -8,6 +8,7 @@ Introduced in notebook 00.
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +84,7 @@ def run_notebook(
     """
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
@@ -99,7 +100,10 @@ def run_notebook(
     start = time.perf_counter()
     error = ""
     try:
-        client.execute(env=env)
+        # The kernel's own log (not cell output) is noise here; cell stderr still arrives.
+        client.execute(env=env, stderr=subprocess.DEVNULL)
+    except DeadKernelError:
+        error = "the kernel died (out of memory? `m3h-lite doctor` shows the memory available)"
     except CellTimeoutError as failure:
         error = f"a cell ran longer than {timeout} s: {str(failure).splitlines()[0]}"
     except CellExecutionError as failure:

@@ -128,3 +128,9 @@ def test_run_shows_inline_figures_even_under_agg(tmp_path, monkeypatch):
     outputs = nbformat.read(notebook, as_version=4).cells[0].outputs
     assert [o.output_type for o in outputs] == ["display_data"]
     assert "image/png" in outputs[0]["data"]
+
+
+def test_run_reports_a_dead_kernel(tmp_path, capsys):
+    notebook = _tiny_notebook(tmp_path / "03_crash.ipynb", ["import os\nos._exit(1)"])
+    assert cli.main(["run", str(notebook), "--no-html"]) == 1
+    assert "the kernel died" in capsys.readouterr().err
