@@ -33,6 +33,13 @@ _API: dict[str, str] = {
     "Split": "m3h_lite.splits",
     "split_patients": "m3h_lite.splits",
     "split_by_site": "m3h_lite.splits",
+    # -- setup check (notebook 00) --
+    "doctor": "m3h_lite.setup_check",
+    "DoctorReport": "m3h_lite.setup_check",
+    # -- one patient at a time (notebook 01) --
+    "patient_record": "m3h_lite.records",
+    "PatientRecord": "m3h_lite.records",
+    "reference_flags": "m3h_lite.records",
     # -- features, baselines, evaluation, fusion (notebooks 02-03) --
     # -- M3H: encoders, task attention, training, TIM (notebooks 04-07) --
     # -- fairness: audit, probes, shortcuts, mitigation, transfer (notebooks 08-10) --

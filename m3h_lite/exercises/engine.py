@@ -167,9 +167,12 @@ def expect_number(
         value = float(answer)
     except (TypeError, ValueError):
         raise Incorrect(f"{what} should be a number, got {type(answer).__name__}.") from None
+    if value != value:  # NaN compares unequal to everything, itself included
+        raise Incorrect(f"{what} is NaN (not a number): did a calculation divide by zero?")
     if abs(value - expected) > tolerance:
         direction = "too high" if value > expected else "too low"
-        raise Incorrect(f"{what} of {value:.3g} is {direction}.")
+        shown = f"{value:.0f}" if value.is_integer() and abs(value) < 1e9 else f"{value:.3g}"
+        raise Incorrect(f"{what} of {shown} is {direction}.")
 
 
 def expect_choice(answer: Any, correct: str, options: dict[str, str]) -> None:

@@ -5,11 +5,21 @@ the matplotlib ``Axes`` (or ``Figure``) it drew on, so notebooks can end a cell 
 Submodules import matplotlib when first used, never when ``m3h_lite`` is imported.
 """
 
+# ruff: noqa: I001  (imports are grouped by course section, not alphabetically)
 from .style import MODALITY_COLOURS, OKABE_ITO, colour, style
 
 # -- the cohort (notebooks 00-01) --
+from . import cohort as cohort
+from .cohort import image_grid as image_grid
+from .cohort import patient_card_figure as patient_card_figure
+from .cohort import prevalence_bars as prevalence_bars
+from .cohort import site_overview as site_overview
+from .cohort import vital_signs as vital_signs
+
 # -- evaluation and fusion (notebooks 02-03) --
 # -- multitask, attention, TIM (notebooks 04-07) --
 # -- fairness (notebooks 08-10) --
 
 __all__ = ["MODALITY_COLOURS", "OKABE_ITO", "colour", "style"]
+__all__ += ["cohort", "image_grid", "patient_card_figure", "prevalence_bars", "site_overview"]
+__all__ += ["vital_signs"]

@@ -4,4 +4,8 @@ Widgets sit on top of the library: nothing in the core imports them.
 """
 
 # -- patient card (notebook 01) --
+from .patient_card import PatientCard, patient_card
+
 # -- threshold explorer (notebook 08) --
+
+__all__ = ["PatientCard", "patient_card"]
