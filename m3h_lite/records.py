@@ -23,14 +23,9 @@ def reference_flags(cohort: Cohort) -> pd.DataFrame:
     """``"L"``, ``"H"`` or ``""`` for each measurement of each patient (``""`` also if not done).
 
     Uses the reference ranges in ``cohort.feature_info``; a missing value (test not ordered)
-    gets no flag.
+    gets no flag. The same as :meth:`Cohort.reference_flags`.
     """
-    info = cohort.feature_info
-    values = cohort.tabular[list(info.index)]
-    low = values.lt(info["reference_low"], axis="columns")
-    high = values.gt(info["reference_high"], axis="columns")
-    flags = np.where(low, "L", np.where(high, "H", ""))
-    return pd.DataFrame(flags, index=values.index, columns=values.columns)
+    return cohort.reference_flags()
 
 
 @dataclass(frozen=True)
