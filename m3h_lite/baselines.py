@@ -25,6 +25,7 @@ from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
 
 from .features import ModalityFeatures
 from .hospital.cohort import Cohort
@@ -170,12 +171,14 @@ class SingleTaskBaselines:
         ).fit(cohort)
         x = self.features_.transform(cohort)
         self.models_ = {}
-        for name in names:
-            task = cohort.tasks[name]
-            target = task_targets(cohort, task, labels=self.labels)
-            self.models_[name] = fit_task_model(
-                task, x, target, model=self.model, C=self.C, seed=self.seed
-            )
+        # One BLAS thread: deterministic, and fair on a shared one-core Binder session.
+        with threadpool_limits(limits=1):
+            for name in names:
+                task = cohort.tasks[name]
+                target = task_targets(cohort, task, labels=self.labels)
+                self.models_[name] = fit_task_model(
+                    task, x, target, model=self.model, C=self.C, seed=self.seed
+                )
         self._tasks = {name: cohort.tasks[name] for name in names}
         return self
 

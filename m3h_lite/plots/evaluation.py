@@ -118,7 +118,8 @@ def metric_by_task(table: pd.DataFrame, *, metric: str = "auroc", ax=None):
         ax = _axes(ax, figsize=(6, 0.28 * len(rows) + 1))
         y = np.arange(len(rows))
         departments = list(dict.fromkeys(rows["department"]))
-        colours = {d: OKABE_ITO[i % len(OKABE_ITO)] for i, d in enumerate(departments)}
+        palette = [c for c in OKABE_ITO if c != "#F0E442"] + ["#999999"]  # no pale yellow
+        colours = {d: palette[i % len(palette)] for i, d in enumerate(departments)}
         for i, row in rows.iterrows():
             c = colours[row["department"]]
             if np.isfinite(row["ci_low"]):
