@@ -41,6 +41,26 @@ _API: dict[str, str] = {
     "PatientRecord": "m3h_lite.records",
     "reference_flags": "m3h_lite.records",
     # -- features, baselines, evaluation, fusion (notebooks 02-03) --
+    "evaluate": "m3h_lite.evaluation",
+    "compute_metric": "m3h_lite.evaluation",
+    "expected_calibration_error": "m3h_lite.evaluation",
+    "reliability_curve": "m3h_lite.evaluation",
+    "bootstrap_ci": "m3h_lite.evaluation",
+    "UndefinedMetricError": "m3h_lite.evaluation",
+    "TabularFeatures": "m3h_lite.features",
+    "TimeSeriesFeatures": "m3h_lite.features",
+    "NoteFeatures": "m3h_lite.features",
+    "ImageFeatures": "m3h_lite.features",
+    "ModalityFeatures": "m3h_lite.features",
+    "mark_negations": "m3h_lite.features",
+    "SingleTaskBaselines": "m3h_lite.baselines",
+    "fit_single_task_baselines": "m3h_lite.baselines",
+    "FusionModels": "m3h_lite.fusion",
+    "fit_fusion": "m3h_lite.fusion",
+    "compare_fusion": "m3h_lite.fusion",
+    "modality_shapley": "m3h_lite.shapley",
+    "shapley_values": "m3h_lite.shapley",
+    "subset_scores": "m3h_lite.shapley",
     # -- M3H: encoders, task attention, training, TIM (notebooks 04-07) --
     # -- fairness: audit, probes, shortcuts, mitigation, transfer (notebooks 08-10) --
 }

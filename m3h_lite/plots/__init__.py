@@ -17,9 +17,29 @@ from .cohort import site_overview as site_overview
 from .cohort import vital_signs as vital_signs
 
 # -- evaluation and fusion (notebooks 02-03) --
+# isort: split
+from .evaluation import metric_by_task, reliability_diagram, roc_curves
+from .fusion import fusion_comparison, shapley_bars
+
 # -- multitask, attention, TIM (notebooks 04-07) --
 # -- fairness (notebooks 08-10) --
 
-__all__ = ["MODALITY_COLOURS", "OKABE_ITO", "colour", "style"]
-__all__ += ["cohort", "image_grid", "patient_card_figure", "prevalence_bars", "site_overview"]
-__all__ += ["vital_signs"]
+__all__ = [
+    "MODALITY_COLOURS",
+    "OKABE_ITO",
+    "colour",
+    "style",
+    # the cohort
+    "cohort",
+    "image_grid",
+    "patient_card_figure",
+    "prevalence_bars",
+    "site_overview",
+    "vital_signs",
+    # evaluation and fusion
+    "fusion_comparison",
+    "metric_by_task",
+    "reliability_diagram",
+    "roc_curves",
+    "shapley_bars",
+]
