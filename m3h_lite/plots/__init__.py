@@ -10,7 +10,9 @@ from .style import MODALITY_COLOURS, OKABE_ITO, colour, style
 # -- the cohort (notebooks 00-01) --
 # -- evaluation and fusion (notebooks 02-03) --
 # -- multitask, attention, TIM (notebooks 04-07) --
+# isort: split
 from . import multitask
+
 # -- fairness (notebooks 08-10) --
 
 __all__ = ["MODALITY_COLOURS", "OKABE_ITO", "colour", "multitask", "style"]
