@@ -9,10 +9,27 @@ from .style import MODALITY_COLOURS, OKABE_ITO, colour, style
 
 # -- the cohort (notebooks 00-01) --
 # -- evaluation and fusion (notebooks 02-03) --
+# isort: split
+from .evaluation import metric_by_task, reliability_diagram, roc_curves
+from .fusion import fusion_comparison, shapley_bars
+
 # -- multitask, attention, TIM (notebooks 04-07) --
 # isort: split
 from . import multitask
 
 # -- fairness (notebooks 08-10) --
 
-__all__ = ["MODALITY_COLOURS", "OKABE_ITO", "colour", "multitask", "style"]
+__all__ = [
+    "MODALITY_COLOURS",
+    "OKABE_ITO",
+    "colour",
+    "style",
+    # evaluation and fusion
+    "fusion_comparison",
+    "metric_by_task",
+    "reliability_diagram",
+    "roc_curves",
+    "shapley_bars",
+    # multitask, attention, TIM
+    "multitask",
+]
