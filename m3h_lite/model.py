@@ -130,7 +130,8 @@ class M3HModel:
     loss_weighting : ``"uniform"``, ``"inverse_prevalence"`` or ``"uncertainty"``.
     mitigation : optional fairness mitigation (see ``m3h_lite.mitigation``).
     max_epochs, patience, batch_size, lr, weight_decay, dropout : training settings;
-        early stopping watches the validation loss.
+        early stopping watches the validation loss (``patience=None``: no early stopping,
+        train exactly ``max_epochs`` epochs).
     image_pool : average-pool images by this factor first (faster CNN).
     seed : seeds the weights, the batches and the validation hold-out.
     device : ``"auto"`` (CUDA if present), ``"cpu"`` or ``"cuda"``.
@@ -151,7 +152,7 @@ class M3HModel:
         loss_weighting: str = "uniform",
         mitigation: Any = None,
         max_epochs: int = 30,
-        patience: int = 4,
+        patience: int | None = 4,
         batch_size: int = 128,
         lr: float = 1e-3,
         weight_decay: float = 1e-3,

@@ -189,19 +189,30 @@ def attention_view(model: Any, cohort: Cohort) -> pd.DataFrame:
     )
 
 
-def agreement_with_truth(matrix: pd.DataFrame, truth: pd.DataFrame) -> float:
+def agreement_with_truth(
+    matrix: pd.DataFrame, truth: pd.DataFrame, *, symmetric: bool = True
+) -> float:
     """Spearman rank correlation between off-diagonal entries of ``matrix`` and ``truth``.
 
-    ``truth`` is usually ``cohort.truth.task_relations()`` (cosine similarity of factor
-    loadings). Both matrices are aligned on the tasks of ``matrix``.
+    ``truth`` is usually ``cohort.truth.task_relations()``: the cosine similarity of factor
+    loadings, which is *undirected*. With ``symmetric=True`` (default) the matrix is first
+    symmetrised, (M(s -> t) + M(t -> s)) / 2, the mutual interaction of each pair, so that
+    both are compared on the same footing; this also averages two noisy retrainings per
+    pair. ``symmetric=False`` ranks the directed entries. Matrices are aligned on the tasks
+    of ``matrix``.
     """
     tasks = list(matrix.index)
     missing = [t for t in tasks if t not in truth.index]
     if missing:
         raise KeyError(f"Task(s) {missing} are not in the truth matrix.")
-    truth = truth.loc[tasks, tasks]
+    values = matrix.loc[tasks, tasks].to_numpy(dtype=float)
+    if symmetric:
+        values = (values + values.T) / 2
+    reference = truth.loc[tasks, tasks].to_numpy(dtype=float)
     mask = ~np.eye(len(tasks), dtype=bool)
-    a, b = matrix.to_numpy()[mask], truth.to_numpy()[mask]
+    if symmetric:
+        mask &= np.triu(np.ones_like(mask), k=1)  # each pair once
+    a, b = values[mask], reference[mask]
     keep = np.isfinite(a) & np.isfinite(b)
     if keep.sum() < 3:
         raise ValueError("Need at least three finite off-diagonal entries to rank-correlate.")

@@ -115,7 +115,7 @@ def train_network(
     task_weights: np.ndarray,
     learn_uncertainty: bool,
     max_epochs: int,
-    patience: int,
+    patience: int | None,
     batch_size: int,
     lr: float,
     weight_decay: float,
@@ -126,6 +126,9 @@ def train_network(
     description: str = "M3H",
 ) -> History:
     """Train ``network`` in place; restore the weights of the best validation epoch.
+
+    ``patience=None`` switches early stopping off: exactly ``max_epochs`` epochs, last
+    weights kept (a fixed training budget, used by TIM to compare task sets fairly).
 
     ``network(inputs)`` must return ``(outputs, attention, features)`` as
     :class:`~m3h_lite.model.M3HNetwork` does. ``mitigation`` (optional, duck-typed; see
@@ -181,7 +184,9 @@ def train_network(
         history.val_loss.append(val_loss)
         history.val_task_loss.append(task_losses.tolist())
         bar.set_postfix(val_loss=f"{val_loss:.4f}")
-        if val_loss < best_loss - 1e-5:
+        if patience is None:  # fixed budget: keep the last epoch's weights
+            history.best_epoch = epoch
+        elif val_loss < best_loss - 1e-5:
             best_loss, bad_epochs = val_loss, 0
             best_state = copy.deepcopy(network.state_dict())
             history.best_epoch = epoch

@@ -229,6 +229,8 @@ def test_tim_pairwise_and_agreement(tiny):
     assert np.isfinite(loo.to_numpy()[~np.eye(3, dtype=bool)]).all()
     truth = cohort.truth.task_relations()
     assert m3h.agreement_with_truth(truth.loc[TASKS, TASKS], truth) == pytest.approx(1.0)
+    reversed_truth = -truth.loc[TASKS, TASKS]
+    assert m3h.agreement_with_truth(reversed_truth, truth, symmetric=False) == pytest.approx(-1.0)
     with pytest.raises(ValueError, match="two tasks"):
         m3h.tim_pairwise(scorer, ["sepsis"])
     with pytest.raises(ValueError, match="binary"):
