@@ -256,3 +256,15 @@ def test_single_vs_multitask_reuses_a_fitted_model(tiny, fitted):
     )
     with pytest.raises(ValueError, match="same tasks"):
         m3h.single_vs_multitask(train, val, test, tasks=TASKS[:2], multitask=fitted, **FAST)
+
+
+def test_save_and_load_keeps_every_problem_class(tiny, tmp_path):
+    _, train, val, test = tiny
+    tasks = ["sepsis", "disposition", "length_of_stay", "phenotype"]
+    model = m3h.M3HModel(tasks=tasks, modalities=("tabular", "images"), **FAST)
+    model.fit(train, val_cohort=val).save(tmp_path / "all")
+    loaded = m3h.M3HModel.load(tmp_path / "all")
+    before, after = model.predict_proba(test), loaded.predict_proba(test)
+    for t in tasks:
+        np.testing.assert_allclose(after[t], before[t], rtol=1e-6)
+    assert (loaded.predict(test)["disposition"] == model.predict(test)["disposition"]).all()
