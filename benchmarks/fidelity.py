@@ -47,6 +47,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[2024, 1, 2, 3])
     parser.add_argument("--training-seeds", type=int, nargs="+", default=[0])
+    parser.add_argument(
+        "--hidden", type=int, default=None, help="trunk width for the comparison (default: model's)"
+    )
     parser.add_argument("--tim-tasks", nargs="+", default=TIM_TASKS)
     parser.add_argument("--tim-epochs", type=int, default=12)
     parser.add_argument("--tim-train", type=int, default=800)
@@ -60,8 +63,9 @@ def main() -> None:
         start = time.perf_counter()
         cohort = load(seed)
         train, val, test = (cohort.subset(r) for r in m3h.split_patients(cohort, seed=0))
+        extra = {} if args.hidden is None else {"hidden": args.hidden}
         single, multi = fit_single_and_multitask(
-            train, val, test, seeds=args.training_seeds, verbose=False
+            train, val, test, seeds=args.training_seeds, verbose=False, **extra
         )
         row = {"cohort seed": seed}
         for against in ("recorded", "true"):
