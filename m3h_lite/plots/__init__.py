@@ -22,6 +22,9 @@ from .evaluation import metric_by_task, reliability_diagram, roc_curves
 from .fusion import fusion_comparison, shapley_bars
 
 # -- multitask, attention, TIM (notebooks 04-07) --
+# isort: split
+from . import multitask
+
 # -- fairness (notebooks 08-10) --
 
 __all__ = [
@@ -42,4 +45,6 @@ __all__ = [
     "reliability_diagram",
     "roc_curves",
     "shapley_bars",
+    # multitask, attention, TIM
+    "multitask",
 ]
