@@ -5,7 +5,10 @@ patient split ``split_patients(seed=0)``:
 
 1. single-task (the same architecture trained on one diagnosis) versus multitask (task
    attention, alpha = 1) test AUROC per diagnosis, against recorded and true labels, with
-   win counts;
+   win counts, at several label budgets (``--n-train``: a seeded random subset of that many
+   training patients, ``m3h.label_budget``; validation and test patients unchanged). The
+   headline is the first budget; a label-budget table lists wins and mean gain per budget
+   and cohort, and their mean over the seeds other than the shipped 2024;
 2. the pairwise TIM matrix on eight diagnoses (metric ``bayes_rank``: rank agreement of each
    score with the true probability; small models; the first ``--tim-train`` training
    patients, where sharing matters most; two training seeds averaged), and its Spearman
@@ -25,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 import m3h_lite as m3h
-from m3h_lite.multitask import fit_single_and_multitask, gain_table
+from m3h_lite.multitask import fit_single_and_multitask, gain_table, label_budget
 
 TIM_TASKS = [
     "heart_failure",
@@ -48,6 +51,15 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[2024, 1, 2, 3])
     parser.add_argument("--training-seeds", type=int, nargs="+", default=[0])
     parser.add_argument(
+        "--n-train",
+        type=int,
+        nargs="+",
+        default=[400, 800, 1200, 2400],
+        help="label budgets (training patients); the first is the headline",
+    )
+    parser.add_argument("--budget-seed", type=int, default=0)
+    parser.add_argument("--quiet", action="store_true", help="skip the per-task tables")
+    parser.add_argument(
         "--hidden", type=int, default=None, help="trunk width for the comparison (default: model's)"
     )
     parser.add_argument("--tim-tasks", nargs="+", default=TIM_TASKS)
@@ -57,28 +69,44 @@ def main() -> None:
     parser.add_argument("--skip-tim", action="store_true")
     args = parser.parse_args()
 
-    summary = []
+    summary, budgets = [], []
     pd.set_option("display.width", 160)
+    headline = args.n_train[0]
     for seed in args.seeds:
         start = time.perf_counter()
         cohort = load(seed)
-        train, val, test = (cohort.subset(r) for r in m3h.split_patients(cohort, seed=0))
+        full_train, val, test = (cohort.subset(r) for r in m3h.split_patients(cohort, seed=0))
         extra = {} if args.hidden is None else {"hidden": args.hidden}
-        single, multi = fit_single_and_multitask(
-            train, val, test, seeds=args.training_seeds, verbose=False, **extra
-        )
         row = {"cohort seed": seed}
-        for against in ("recorded", "true"):
-            table = gain_table(train, test, single, multi, against=against)
-            wins = m3h.win_summary(table)
-            row[f"wins ({against})"] = f"{int(wins.multitask_wins)}/{int(wins.tasks)}"
-            row[f"win share ({against})"] = wins.win_share
-            row[f"mean gain ({against})"] = wins.mean_gain
-            print(f"\n== cohort seed {seed}: single vs multitask, AUROC vs {against} labels ==")
-            print(table.round(3).to_string())
+        for n_train in args.n_train:
+            train = label_budget(full_train, n_train, seed=args.budget_seed)
+            single, multi = fit_single_and_multitask(
+                train, val, test, seeds=args.training_seeds, verbose=False, **extra
+            )
+            budget = {"cohort seed": seed, "n_train": n_train}
+            for against in ("recorded", "true"):
+                table = gain_table(train, test, single, multi, against=against)
+                wins = m3h.win_summary(table)
+                budget[f"wins ({against})"] = int(wins.multitask_wins)
+                budget[f"win share ({against})"] = wins.win_share
+                budget[f"mean gain ({against})"] = wins.mean_gain
+                if n_train == headline:
+                    row[f"wins ({against})"] = f"{int(wins.multitask_wins)}/{int(wins.tasks)}"
+                    row[f"win share ({against})"] = wins.win_share
+                    row[f"mean gain ({against})"] = wins.mean_gain
+                if not args.quiet:
+                    print(
+                        f"\n== cohort seed {seed}, {n_train} training patients: "
+                        f"single vs multitask, AUROC vs {against} labels =="
+                    )
+                    print(table.round(3).to_string())
+            budget["tasks"] = len(table)
+            budget["median train positives"] = float(table["train_positives"].median())
+            budgets.append(budget)
+            print(pd.Series(budget).round(3).to_string(), flush=True)
         if not args.skip_tim:
             scorer = m3h.TaskSubsetScorer(
-                train.subset(np.arange(min(args.tim_train, len(train)))),
+                full_train.subset(np.arange(min(args.tim_train, len(full_train)))),
                 test,
                 val_cohort=val,
                 metric="bayes_rank",
@@ -98,9 +126,18 @@ def main() -> None:
         summary.append(row)
         print(f"\n{pd.Series(row).to_string()}", flush=True)
 
+    table = pd.DataFrame(budgets).set_index(["n_train", "cohort seed"]).sort_index()
+    print("\n== label-budget table: multitask wins and mean AUROC gain per budget and cohort ==")
+    print(table.round(3).to_string())
+    others = table.drop(index=2024, level="cohort seed", errors="ignore")
+    if len(others):
+        seeds = sorted(set(others.index.get_level_values("cohort seed")))
+        print(f"\nmean over cohort seeds {seeds} (the shipped cohort 2024 excluded):")
+        print(others.groupby(level="n_train").mean().round(3).to_string())
+
     frame = pd.DataFrame(summary).set_index("cohort seed")
     others = frame.drop(index=2024, errors="ignore")
-    print("\n== summary ==")
+    print(f"\n== summary (headline budget: {headline} training patients) ==")
     print(frame.round(3).to_string())
     if len(others):
         print("\nmean over the other seeds:")

@@ -66,6 +66,7 @@ _API: dict[str, str] = {
     "TaskAttention": "m3h_lite.attention",
     "M3HModel": "m3h_lite.model",
     "single_vs_multitask": "m3h_lite.multitask",
+    "label_budget": "m3h_lite.multitask",
     "win_summary": "m3h_lite.multitask",
     "TaskSubsetScorer": "m3h_lite.tim",
     "tim_pairwise": "m3h_lite.tim",

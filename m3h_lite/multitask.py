@@ -26,6 +26,26 @@ def _labels(cohort: Cohort, task: str, against: str) -> np.ndarray:
     return source[task].to_numpy()
 
 
+def label_budget(train: Cohort, n_train: int | None, *, seed: int = 0) -> Cohort:
+    """A seeded random subset of ``n_train`` training patients (all of them if ``None``).
+
+    The subset is drawn without stratification, as a smaller hospital would collect it, so
+    rare diagnoses keep roughly their prevalence and end up with few positives. Rows keep
+    their original order, and ``n_train = len(train)`` returns the whole training set.
+    Validation and test patients are not touched. Introduced in notebook 04.
+    """
+    if n_train is None:
+        return train
+    if isinstance(n_train, bool) or not isinstance(n_train, (int, np.integer)):
+        raise TypeError(f"n_train must be a whole number of patients, got {n_train!r}.")
+    if not 1 <= n_train <= len(train):
+        raise ValueError(
+            f"n_train must be between 1 and the {len(train)} training patients, got {n_train}."
+        )
+    rows = np.random.default_rng(seed).choice(len(train), size=int(n_train), replace=False)
+    return train.subset(np.sort(rows))
+
+
 def fit_single_and_multitask(
     train: Cohort,
     val: Cohort,
@@ -34,17 +54,22 @@ def fit_single_and_multitask(
     tasks: Sequence[str] | None = None,
     seeds: Sequence[int] = (0,),
     multitask: Any = None,
+    n_train: int | None = None,
+    budget_seed: int = 0,
     verbose: bool = True,
     **model_kwargs: Any,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Test-set probabilities of single-task and multitask models, averaged over ``seeds``.
 
     ``multitask`` may be an already fitted :class:`~m3h_lite.model.M3HModel` on these tasks
-    (one seed only): it is reused instead of trained again.
+    (one seed only, fitted on the same training patients): it is reused instead of trained
+    again. ``n_train`` trains every model on :func:`label_budget` ``(train, n_train,
+    seed=budget_seed)`` instead of the whole training split.
     Returns ``(single, multitask)``, each a mapping task -> P(y=1) for the test patients.
     """
     from .model import M3HModel
 
+    train = label_budget(train, n_train, seed=budget_seed)
     tasks = list(train.tasks.diagnoses if tasks is None else tasks)
     not_binary = [t for t in tasks if train.tasks[t].problem_class != "binary"]
     if not_binary:
@@ -105,6 +130,8 @@ def single_vs_multitask(
     against: str = "recorded",
     seeds: Sequence[int] = (0,),
     multitask: Any = None,
+    n_train: int | None = None,
+    budget_seed: int = 0,
     verbose: bool = True,
     **model_kwargs: Any,
 ) -> pd.DataFrame:
@@ -117,15 +144,21 @@ def single_vs_multitask(
     against : score against ``"recorded"`` or ``"true"`` labels.
     seeds : training seeds; the models' probabilities are averaged over them (a small
         ensemble: less noise, more time).
-    multitask : optionally, the multitask model already fitted (saves one training).
+    multitask : optionally, the multitask model already fitted on the same training
+        patients (saves one training).
+    n_train : label budget: train every model on a seeded random subset of this many
+        training patients (:func:`label_budget`); default all of them. Validation and test
+        patients are unchanged.
+    budget_seed : seed of that subset.
     model_kwargs : passed to every :class:`~m3h_lite.model.M3HModel` (e.g. ``alpha``).
 
     Returns
     -------
-    DataFrame indexed by task with training positives, prevalence, ``single``,
+    DataFrame indexed by task with training positives (within the budget), prevalence, ``single``,
     ``multitask``, ``gain`` (AUROC points) and ``relative_gain_pct``, rarest task first.
     """
     _labels(test, train.tasks.names[0], against)  # validate early, before training
+    train = label_budget(train, n_train, seed=budget_seed)
     single, multi = fit_single_and_multitask(
         train,
         val,

@@ -268,3 +268,22 @@ def test_save_and_load_keeps_every_problem_class(tiny, tmp_path):
     for t in tasks:
         np.testing.assert_allclose(after[t], before[t], rtol=1e-6)
     assert (loaded.predict(test)["disposition"] == model.predict(test)["disposition"]).all()
+
+
+def test_label_budget_is_a_seeded_subset_of_the_training_patients(tiny):
+    _, train, val, test = tiny
+    small = m3h.label_budget(train, 150, seed=0)
+    assert len(small) == 150
+    again = m3h.label_budget(train, 150, seed=0)
+    pd.testing.assert_frame_equal(small.labels, again.labels)
+    other = m3h.label_budget(train, 150, seed=1)
+    assert not small.labels.index.equals(other.labels.index)
+    assert set(small.labels.index) <= set(train.labels.index)
+    assert m3h.label_budget(train, None) is train
+    assert len(m3h.label_budget(train, len(train))) == len(train)
+    with pytest.raises(ValueError, match="between 1 and"):
+        m3h.label_budget(train, len(train) + 1)
+    with pytest.raises(TypeError, match="whole number"):
+        m3h.label_budget(train, 0.5)
+    table = m3h.single_vs_multitask(train, val, test, tasks=TASKS[:2], n_train=150, **FAST)
+    assert table.loc[TASKS[0], "train_positives"] == int(small.labels[TASKS[0]].sum())
