@@ -1,0 +1,64 @@
+"""Fairness findings of the synthetic hospital, on the shipped cohort's world and three others.
+
+Prints, per cohort seed: the encoding-gap correlation of the shortcut family (notebook 09),
+the effect of mitigation on the in-distribution gap, and the in-distribution vs new-site
+correlation of gaps and of AUROC (notebook 10). Not run by ``make test``; run it with
+``.venv/bin/python benchmarks/fidelity_fairness.py`` (a few minutes on one core).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+import m3h_lite as m3h
+from m3h_lite.shortcuts import encoding_gap_correlation, run_shortcut_family
+from m3h_lite.transfer import run_transfer_family, transfer_correlations
+
+SHIPPED_SEED = 2024
+
+
+def one_world(seed: int, *, n_patients: int, test_site: str) -> dict[str, float]:
+    family = run_shortcut_family(n_patients=n_patients, seed=seed)
+    corr = encoding_gap_correlation(family)
+    cohort = (
+        m3h.load_cohort() if seed == SHIPPED_SEED else m3h.generate_cohort(n_patients, seed=seed)
+    )
+    transfer = run_transfer_family(cohort, test_site=test_site)
+    tc = transfer_correlations(transfer)
+    erm = transfer[transfer["method"] == "erm"]["id_gap"].mean()
+    mitigated = transfer[transfer["method"] != "erm"]["id_gap"].mean()
+    best_mitigated = transfer[transfer["method"] != "erm"].groupby("method")["id_gap"].mean()
+    return {
+        "seed": seed,
+        "encoding_gap_r": corr["r"],
+        "r_low": corr["low"],
+        "r_high": corr["high"],
+        "id_gap_erm": erm,
+        "id_gap_mitigated": mitigated,
+        "id_gap_best_method": best_mitigated.min(),
+        "best_method": best_mitigated.idxmin(),
+        "id_ood_gap_r": tc.loc["gap", "r"],
+        "id_ood_auroc_r": tc.loc["auroc", "r"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, nargs="*", default=[SHIPPED_SEED, 1, 2, 3])
+    parser.add_argument("--n-patients", type=int, default=4000)
+    parser.add_argument("--test-site", default="harbor")
+    args = parser.parse_args()
+    rows = [one_world(s, n_patients=args.n_patients, test_site=args.test_site) for s in args.seeds]
+    table = pd.DataFrame(rows).set_index("seed")
+    pd.set_option("display.width", 160)
+    print(table.round(3).to_string())
+    others = table.drop(index=SHIPPED_SEED, errors="ignore")
+    if len(others):
+        print("\nmean over the other seeds:")
+        print(others.drop(columns="best_method").mean().round(3).to_string())
+
+
+if __name__ == "__main__":
+    main()
