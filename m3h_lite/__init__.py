@@ -34,6 +34,12 @@ _API: dict[str, str] = {
     "split_patients": "m3h_lite.splits",
     "split_by_site": "m3h_lite.splits",
     # -- features, baselines, evaluation, fusion (notebooks 02-03) --
+    "evaluate": "m3h_lite.evaluation",
+    "compute_metric": "m3h_lite.evaluation",
+    "expected_calibration_error": "m3h_lite.evaluation",
+    "reliability_curve": "m3h_lite.evaluation",
+    "bootstrap_ci": "m3h_lite.evaluation",
+    "UndefinedMetricError": "m3h_lite.evaluation",
     # -- M3H: encoders, task attention, training, TIM (notebooks 04-07) --
     # -- fairness: audit, probes, shortcuts, mitigation, transfer (notebooks 08-10) --
 }
