@@ -1,0 +1,488 @@
+"""M3H-lite: one multimodal multitask network with task attention, used like a scikit-learn model.
+
+The architecture follows M3H (Bertsimas & Ma, arXiv 2404.18975) as far as it is public; the
+task attention and the details are **our reconstruction** (see :mod:`m3h_lite.attention`)::
+
+    tabular ─ MLP ─┐
+    vitals ─ 1-D conv ─┤                                  ┌ head: heart failure
+    notes ─ bag-of-words ─┼ concat ─ shared trunk ─ P_t ─ task attention ┼ head: sepsis
+    images ─ CNN ─┘        (fusion)   (embed())        (self vs cross) └ head: disposition ...
+
+One head per supervised task (binary, multiclass, regression); phenotyping (clustering)
+is an extra output: k-means on the shared representation after training.
+Introduced in notebook 04.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.cluster import KMeans
+from sklearn.exceptions import NotFittedError
+from torch import nn
+
+from .attention import TaskAttention
+from .encoders import ModalityPreprocessor, build_encoder, check_modalities
+from .hospital.cohort import Cohort
+from .hospital.config import MODALITIES
+from .training import LOSS_WEIGHTINGS, History, loss_weights, train_network
+
+_CONFIG_KEYS = (
+    "tasks",
+    "modalities",
+    "alpha",
+    "embed_dim",
+    "hidden",
+    "loss_weighting",
+    "max_epochs",
+    "patience",
+    "batch_size",
+    "lr",
+    "weight_decay",
+    "dropout",
+    "image_pool",
+    "seed",
+    "device",
+    "verbose",
+)
+
+
+class M3HNetwork(nn.Module):
+    """The torch module: encoders -> fusion -> trunk -> per-task projections -> attention -> heads.
+
+    ``forward`` returns ``(outputs, attention, features)``: one output tensor per task,
+    the attention weights (batch, T, T) and the shared representation (batch, hidden).
+    """
+
+    def __init__(
+        self,
+        input_shapes: dict[str, tuple[int, ...]],
+        output_sizes: Sequence[int],
+        *,
+        embed_dim: int,
+        hidden: int,
+        alpha: float,
+        dropout: float,
+    ):
+        super().__init__()
+        self.modalities = list(input_shapes)
+        self.encoders = nn.ModuleDict(
+            {m: build_encoder(m, shape, embed_dim) for m, shape in input_shapes.items()}
+        )
+        self.trunk = nn.Sequential(
+            nn.Dropout(dropout),
+            nn.Linear(embed_dim * len(input_shapes), hidden),
+            nn.ReLU(),
+        )
+        n_tasks = len(output_sizes)
+        self.projections = nn.Parameter(torch.randn(n_tasks, hidden, embed_dim) / hidden**0.5)
+        self.projection_bias = nn.Parameter(torch.zeros(n_tasks, embed_dim))
+        self.attention = TaskAttention(n_tasks, embed_dim, alpha=alpha)
+        self.heads = nn.ModuleList([nn.Linear(embed_dim, k) for k in output_sizes])
+        self.log_vars = nn.Parameter(torch.zeros(n_tasks))
+
+    def features(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The shared representation: fused embeddings through the trunk."""
+        fused = torch.cat([self.encoders[m](inputs[m]) for m in self.modalities], dim=1)
+        return self.trunk(fused)
+
+    def forward(self, inputs: dict[str, torch.Tensor]):
+        shared = self.features(inputs)
+        per_task = torch.relu(
+            torch.einsum("bh,the->bte", shared, self.projections) + self.projection_bias
+        )
+        mixed, weights = self.attention(per_task)
+        outputs = [head(mixed[:, t]) for t, head in enumerate(self.heads)]
+        return outputs, weights, shared
+
+
+class M3HModel:
+    """Multimodal multitask model with task attention, with scikit-learn habits.
+
+    Parameters
+    ----------
+    tasks : task names (default: every binary diagnosis). Any supervised task of
+        ``cohort.tasks``; ``"phenotype"`` (clustering) adds a k-means output on
+        :meth:`embed`.
+    modalities : which inputs to use.
+    alpha : cross-exploration strength of the task attention (0 = separate task towers
+        on a shared trunk, i.e. plain hard parameter sharing).
+    embed_dim, hidden : size of each modality/task embedding and of the shared trunk.
+    loss_weighting : ``"uniform"``, ``"inverse_prevalence"`` or ``"uncertainty"``.
+    mitigation : optional fairness mitigation (see ``m3h_lite.mitigation``).
+    max_epochs, patience, batch_size, lr, weight_decay, dropout : training settings;
+        early stopping watches the validation loss.
+    image_pool : average-pool images by this factor first (faster CNN).
+    seed : seeds the weights, the batches and the validation hold-out.
+    device : ``"auto"`` (CUDA if present), ``"cpu"`` or ``"cuda"``.
+    verbose : show a progress bar.
+
+    A single-task baseline is the same class with one task: ``M3HModel(tasks=["sepsis"])``.
+    Introduced in notebook 04.
+    """
+
+    def __init__(
+        self,
+        *,
+        tasks: Sequence[str] | None = None,
+        modalities: Sequence[str] = MODALITIES,
+        alpha: float = 1.0,
+        embed_dim: int = 32,
+        hidden: int = 64,
+        loss_weighting: str = "uniform",
+        mitigation: Any = None,
+        max_epochs: int = 30,
+        patience: int = 4,
+        batch_size: int = 128,
+        lr: float = 3e-3,
+        weight_decay: float = 1e-4,
+        dropout: float = 0.1,
+        image_pool: int = 2,
+        seed: int = 0,
+        device: str = "auto",
+        verbose: bool = True,
+    ):
+        self.tasks = None if tasks is None else ([tasks] if isinstance(tasks, str) else list(tasks))
+        self.modalities = check_modalities(modalities)
+        if loss_weighting not in LOSS_WEIGHTINGS:
+            raise ValueError(
+                f"Unknown loss_weighting {loss_weighting!r}; choose from {LOSS_WEIGHTINGS}."
+            )
+        if not alpha >= 0:
+            raise ValueError(f"alpha must be >= 0, got {alpha!r}.")
+        if device not in ("auto", "cpu", "cuda"):
+            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}.")
+        self.alpha = float(alpha)
+        self.embed_dim = embed_dim
+        self.hidden = hidden
+        self.loss_weighting = loss_weighting
+        self.mitigation = mitigation
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.dropout = dropout
+        self.image_pool = image_pool
+        self.seed = seed
+        self.device = device
+        self.verbose = verbose
+        self.network_: M3HNetwork | None = None
+
+    def __repr__(self) -> str:
+        tasks = "all diagnoses" if self.tasks is None else f"{len(self.tasks)} tasks"
+        state = "fitted" if self.network_ is not None else "not fitted"
+        return f"M3HModel({tasks}, modalities={list(self.modalities)}, alpha={self.alpha}; {state})"
+
+    # -- fitting ---------------------------------------------------------------------------
+    def fit(self, cohort: Cohort, *, val_cohort: Cohort | None = None) -> M3HModel:
+        """Train on ``cohort``; early stopping on ``val_cohort`` (default: a seeded 20% hold-out
+        of the training patients)."""
+        supervised, self.clustering_ = self._resolve_tasks(cohort)
+        if val_cohort is None:
+            rng = np.random.default_rng(self.seed)
+            order = rng.permutation(len(cohort))
+            n_val = max(1, int(round(0.2 * len(cohort))))
+            val_cohort, cohort = cohort.subset(np.sort(order[:n_val])), cohort.subset(
+                np.sort(order[n_val:])
+            )
+        self.task_names_ = supervised
+        self.kinds_ = [cohort.tasks[t].problem_class for t in supervised]
+        self._check_labels(cohort, supervised, where="training")
+        self._check_labels(val_cohort, supervised, where="validation", need_positive=False)
+
+        self.preprocessor_ = ModalityPreprocessor(
+            modalities=self.modalities, image_pool=self.image_pool
+        ).fit(cohort)
+        self.regression_scale_ = {
+            t: (float(cohort.labels[t].mean()), float(cohort.labels[t].std() or 1.0))
+            for t, k in zip(supervised, self.kinds_, strict=True)
+            if k == "regression"
+        }
+        self.classes_ = {
+            t: list(cohort.tasks[t].classes)
+            for t, k in zip(supervised, self.kinds_, strict=True)
+            if k == "multiclass"
+        }
+        self.prevalences_ = [
+            float(cohort.labels[t].mean()) if k == "binary" else None
+            for t, k in zip(supervised, self.kinds_, strict=True)
+        ]
+        device = self._device()
+        previous_threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            torch.manual_seed(self.seed)
+            self.network_ = self._build_network().to(device)
+            train_inputs = self._tensors(cohort, device)
+            val_inputs = self._tensors(val_cohort, device)
+            group_ids = None
+            if self.mitigation is not None:
+                group_ids = self._group_ids(cohort)
+                self.mitigation.reset(
+                    n_groups=int(group_ids.max()) + 1 if len(group_ids) else 0,
+                    feature_dim=self.hidden,
+                )
+            self.history_: History = train_network(
+                self.network_,
+                train_inputs,
+                self._targets(cohort, device),
+                val_inputs,
+                self._targets(val_cohort, device),
+                kinds=self.kinds_,
+                task_weights=loss_weights(self.loss_weighting, self.kinds_, self.prevalences_),
+                learn_uncertainty=self.loss_weighting == "uncertainty",
+                max_epochs=self.max_epochs,
+                patience=self.patience,
+                batch_size=self.batch_size,
+                lr=self.lr,
+                weight_decay=self.weight_decay,
+                seed=self.seed,
+                mitigation=self.mitigation,
+                group_ids=group_ids,
+                verbose=self.verbose,
+                description=f"M3H ({len(supervised)} task{'s' * (len(supervised) > 1)})",
+            )
+            self.kmeans_ = None
+            if self.clustering_:
+                task = cohort.tasks[self.clustering_]
+                self.kmeans_ = KMeans(
+                    n_clusters=len(task.classes), n_init=10, random_state=self.seed
+                ).fit(self._embed_inputs(train_inputs))
+        finally:
+            torch.set_num_threads(previous_threads)
+        return self
+
+    # -- predicting ------------------------------------------------------------------------
+    def predict_proba(self, cohort: Cohort) -> dict[str, np.ndarray]:
+        """Per task: binary -> P(y=1) (n,), multiclass -> (n, k) in ``tasks[name].classes``
+        order, regression -> predicted values (n,), clustering -> cluster ids (n,)."""
+        outputs, _, shared = self._forward(cohort)
+        result: dict[str, np.ndarray] = {}
+        for t, kind, out in zip(self.task_names_, self.kinds_, outputs, strict=True):
+            if kind == "binary":
+                result[t] = torch.sigmoid(out[:, 0]).numpy().astype(float)
+            elif kind == "multiclass":
+                result[t] = torch.softmax(out, dim=1).numpy().astype(float)
+            else:
+                mean, scale = self.regression_scale_[t]
+                result[t] = out[:, 0].numpy().astype(float) * scale + mean
+        if self.clustering_:
+            result[self.clustering_] = self.kmeans_.predict(shared.numpy().astype(np.float64))
+        return result
+
+    def predict(self, cohort: Cohort, *, threshold: float = 0.5) -> dict[str, np.ndarray]:
+        """Hard predictions: binary 0/1 at ``threshold``, multiclass class names, regression
+        values, clustering ids."""
+        proba = self.predict_proba(cohort)
+        result = {}
+        for t, p in proba.items():
+            kind = "clustering" if t == self.clustering_ else self.kinds_[self.task_names_.index(t)]
+            if kind == "binary":
+                result[t] = (p >= threshold).astype(int)
+            elif kind == "multiclass":
+                result[t] = np.asarray(self.classes_[t], dtype=object)[p.argmax(axis=1)]
+            else:
+                result[t] = p
+        return result
+
+    def evaluate(self, cohort: Cohort, **kwargs: Any) -> pd.DataFrame:
+        """Tidy metrics table via :func:`m3h_lite.evaluation.evaluate` (same keywords)."""
+        from .evaluation import evaluate
+
+        predictions = self.predict_proba(cohort)
+        if self.clustering_ and "features" not in kwargs:
+            kwargs["features"] = self.embed(cohort)
+        return evaluate(cohort, predictions, **kwargs)
+
+    def embed(self, cohort: Cohort) -> np.ndarray:
+        """The shared representation (n, hidden): fused modality embeddings after the trunk."""
+        _, _, shared = self._forward(cohort)
+        return shared.numpy().astype(float)
+
+    def attention_weights(self, cohort: Cohort) -> pd.DataFrame:
+        """Mean task-attention weights (T x T) over the cohort; row = the reading task."""
+        _, weights, _ = self._forward(cohort)
+        mean = weights.mean(dim=0).numpy().astype(float)
+        names = pd.Index(self.task_names_, name="reading task")
+        return pd.DataFrame(mean, index=names, columns=pd.Index(self.task_names_, name="read"))
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Save to a folder: ``weights.pt`` (tensors only) and ``config.json``."""
+        self._check_fitted()
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        torch.save(self.network_.state_dict(), path / "weights.pt")
+        config = {k: getattr(self, k) for k in _CONFIG_KEYS}
+        config["modalities"] = list(self.modalities)
+        state = {
+            "config": config,
+            "task_names": self.task_names_,
+            "kinds": self.kinds_,
+            "clustering": self.clustering_,
+            "preprocessor": self.preprocessor_.to_dict(),
+            "regression_scale": self.regression_scale_,
+            "classes": self.classes_,
+            "prevalences": self.prevalences_,
+            "kmeans_centers": None if self.kmeans_ is None else self.kmeans_.cluster_centers_.tolist(),
+        }
+        (path / "config.json").write_text(json.dumps(state, indent=1))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> M3HModel:
+        """Load a model saved with :meth:`save` (``torch.load(weights_only=True)``)."""
+        path = Path(path)
+        if not (path / "config.json").exists() or not (path / "weights.pt").exists():
+            raise FileNotFoundError(f"{path} does not hold a saved M3HModel (config.json, weights.pt).")
+        state = json.loads((path / "config.json").read_text())
+        model = cls(**state["config"])
+        model.task_names_ = state["task_names"]
+        model.kinds_ = state["kinds"]
+        model.clustering_ = state["clustering"]
+        model.preprocessor_ = ModalityPreprocessor.from_dict(state["preprocessor"])
+        model.regression_scale_ = {k: tuple(v) for k, v in state["regression_scale"].items()}
+        model.classes_ = state["classes"]
+        model.prevalences_ = state["prevalences"]
+        model.kmeans_ = None
+        if state["kmeans_centers"] is not None:
+            centers = np.array(state["kmeans_centers"])
+            model.kmeans_ = KMeans(n_clusters=len(centers), n_init=1, init=centers).fit(centers)
+            model.kmeans_.cluster_centers_ = centers
+        model.network_ = model._build_network().to(model._device())
+        weights = torch.load(path / "weights.pt", map_location=model._device(), weights_only=True)
+        model.network_.load_state_dict(weights)
+        model.network_.eval()
+        return model
+
+    # -- internals -------------------------------------------------------------------------
+    def _resolve_tasks(self, cohort: Cohort) -> tuple[list[str], str | None]:
+        names = cohort.tasks.diagnoses if self.tasks is None else self.tasks
+        if not names:
+            raise ValueError("Choose at least one task.")
+        unknown = [t for t in names if t not in cohort.tasks]
+        if unknown:
+            raise KeyError(
+                f"Unknown task name(s) {unknown}. Known tasks: {', '.join(cohort.tasks.names)}."
+            )
+        if len(set(names)) != len(names):
+            raise ValueError(f"A task is listed twice: {names}.")
+        clustering = [t for t in names if cohort.tasks[t].problem_class == "clustering"]
+        supervised = [t for t in names if t not in clustering]
+        if not supervised:
+            raise ValueError(
+                "Clustering is an extra output on the shared representation: add at least "
+                "one supervised task (e.g. the diagnoses) to learn that representation."
+            )
+        return supervised, (clustering[0] if clustering else None)
+
+    @staticmethod
+    def _check_labels(
+        cohort: Cohort, tasks: list[str], *, where: str, need_positive: bool = True
+    ) -> None:
+        for t in tasks:
+            kind = cohort.tasks[t].problem_class
+            values = cohort.labels[t]
+            if values.isna().any():
+                raise ValueError(f"Task {t!r} has missing labels (NaN) in the {where} patients.")
+            if kind == "binary" and need_positive:
+                positives = int((values == 1).sum())
+                if positives == 0 or positives == len(values):
+                    raise ValueError(
+                        f"Task {t!r} has {positives} positive cases among the {len(values)} "
+                        f"{where} patients: a classifier needs both classes. Use more patients "
+                        "or drop this task."
+                    )
+
+    def _check_fitted(self) -> None:
+        if self.network_ is None:
+            raise NotFittedError("This M3HModel is not fitted yet: call fit(cohort) first.")
+
+    def _device(self) -> torch.device:
+        if self.device == "auto":
+            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        return torch.device(self.device)
+
+    def _build_network(self) -> M3HNetwork:
+        sizes = [
+            len(self.classes_[t]) if k == "multiclass" else 1
+            for t, k in zip(self.task_names_, self.kinds_, strict=True)
+        ]
+        return M3HNetwork(
+            self.preprocessor_.input_shapes(),
+            sizes,
+            embed_dim=self.embed_dim,
+            hidden=self.hidden,
+            alpha=self.alpha,
+            dropout=self.dropout,
+        )
+
+    def _tensors(self, cohort: Cohort, device: torch.device) -> dict[str, torch.Tensor]:
+        arrays = self.preprocessor_.transform(cohort)
+        return {m: torch.as_tensor(a, device=device) for m, a in arrays.items()}
+
+    def _targets(self, cohort: Cohort, device: torch.device) -> torch.Tensor:
+        columns = []
+        for t, kind in zip(self.task_names_, self.kinds_, strict=True):
+            values = cohort.labels[t]
+            if kind == "multiclass":
+                codes = pd.Categorical(values.astype(str), categories=self.classes_[t]).codes
+                if (codes < 0).any():
+                    raise ValueError(f"Task {t!r} has labels outside {self.classes_[t]}.")
+                columns.append(codes.astype(float))
+            elif kind == "regression":
+                mean, scale = self.regression_scale_[t]
+                columns.append((values.to_numpy(dtype=float) - mean) / scale)
+            else:
+                columns.append(values.to_numpy(dtype=float))
+        return torch.as_tensor(np.stack(columns, axis=1), dtype=torch.float32, device=device)
+
+    def _group_ids(self, cohort: Cohort) -> np.ndarray:
+        attribute = self.mitigation.attribute
+        if attribute not in cohort.groups:
+            raise KeyError(
+                f"Mitigation attribute {attribute!r} is not a group column; "
+                f"choose one of {list(cohort.groups)}."
+            )
+        column = cohort.groups[attribute]
+        codes = pd.Categorical(column).codes if column.dtype != "category" else column.cat.codes
+        return np.asarray(codes, dtype=np.int64)
+
+    @torch.no_grad()
+    def _embed_inputs(self, inputs: dict[str, torch.Tensor], batch_size: int = 1024) -> np.ndarray:
+        self.network_.eval()
+        n = len(next(iter(inputs.values())))
+        parts = [
+            self.network_.features({m: x[s : s + batch_size] for m, x in inputs.items()})
+            for s in range(0, n, batch_size)
+        ]
+        return torch.cat(parts).cpu().numpy().astype(np.float64)
+
+    @torch.no_grad()
+    def _forward(self, cohort: Cohort, batch_size: int = 1024):
+        self._check_fitted()
+        if not isinstance(cohort, Cohort):
+            raise TypeError(f"Expected a Cohort, got {type(cohort).__name__}.")
+        previous_threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            self.network_.eval()
+            inputs = self._tensors(cohort, self._device())
+            outputs, weights, shared = [], [], []
+            n = len(cohort)
+            for s in range(0, n, batch_size):
+                out, w, f = self.network_({m: x[s : s + batch_size] for m, x in inputs.items()})
+                outputs.append(out)
+                weights.append(w)
+                shared.append(f)
+        finally:
+            torch.set_num_threads(previous_threads)
+        per_task = [torch.cat([o[t] for o in outputs]).cpu() for t in range(len(self.task_names_))]
+        return per_task, torch.cat(weights).cpu(), torch.cat(shared).cpu()

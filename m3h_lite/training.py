@@ -1,0 +1,254 @@
+"""Training the M3H network: per-task losses, loss weighting, early stopping, mitigation hook.
+
+The loop is deliberately plain so a learner can read it: mini-batches from a seeded
+generator, one weighted sum of task losses per patient, Adam, and early stopping on the
+validation loss (the weights of the best epoch are restored). With ``torch`` on one CPU
+thread and fixed seeds, two runs give identical numbers. Introduced in notebook 04.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+from torch.utils.data import WeightedRandomSampler
+
+LOSS_WEIGHTINGS: tuple[str, ...] = ("uniform", "inverse_prevalence", "uncertainty")
+
+
+@dataclass
+class History:
+    """What happened during training, epoch by epoch."""
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_task_loss: list[list[float]] = field(default_factory=list)
+    best_epoch: int = 0
+    task_best_epoch: list[int] = field(default_factory=list)
+    stopped_early: bool = False
+    task_states: dict[int, dict] = field(default_factory=dict, repr=False)
+
+
+def per_task_losses(
+    outputs: Sequence[torch.Tensor], targets: torch.Tensor, kinds: Sequence[str]
+) -> torch.Tensor:
+    """Loss of every patient on every task, shape (batch, T).
+
+    Binary: cross-entropy on the logit; multiclass: cross-entropy over classes (targets hold
+    the class index); regression: squared error on the standardised target.
+    """
+    columns = []
+    for j, (out, kind) in enumerate(zip(outputs, kinds, strict=True)):
+        y = targets[:, j]
+        if kind == "binary":
+            columns.append(F.binary_cross_entropy_with_logits(out[:, 0], y, reduction="none"))
+        elif kind == "multiclass":
+            columns.append(F.cross_entropy(out, y.long(), reduction="none"))
+        else:
+            columns.append(0.5 * (out[:, 0] - y) ** 2)
+    return torch.stack(columns, dim=1)
+
+
+def loss_weights(
+    weighting: str, kinds: Sequence[str], prevalences: Sequence[float | None]
+) -> np.ndarray:
+    """Fixed task weights: ``uniform`` (all 1) or ``inverse_prevalence``.
+
+    Inverse prevalence up-weights rare binary tasks (weight ∝ 1/prevalence, scaled so the
+    binary tasks average 1; other tasks keep 1). ``uncertainty`` starts from 1 and is learned
+    during training (Kendall, Gal & Cipolla, CVPR 2018).
+    """
+    if weighting not in LOSS_WEIGHTINGS:
+        raise ValueError(f"Unknown loss_weighting {weighting!r}; choose from {LOSS_WEIGHTINGS}.")
+    weights = np.ones(len(kinds))
+    if weighting == "inverse_prevalence":
+        binary = [j for j, k in enumerate(kinds) if k == "binary"]
+        if binary:
+            inverse = np.array([1.0 / prevalences[j] for j in binary])
+            weights[binary] = inverse / inverse.mean()
+    return weights
+
+
+def combine_losses(
+    losses: torch.Tensor, weights: torch.Tensor, log_vars: torch.Tensor | None
+) -> torch.Tensor:
+    """Weighted sum over tasks, per patient (batch,).
+
+    With learned uncertainty weights ``s_t = log σ_t²``, each task contributes
+    ``exp(-s_t) · L_t + s_t / 2``: a noisy task earns a small weight, the ``s_t`` term
+    stops every weight from collapsing to zero.
+    """
+    if log_vars is not None:
+        return (torch.exp(-log_vars) * losses + 0.5 * log_vars).sum(dim=1)
+    return (losses * weights).sum(dim=1)
+
+
+def _batches(
+    n: int, batch_size: int, generator: torch.Generator, sample_weights: np.ndarray | None
+):
+    if sample_weights is None:
+        order = torch.randperm(n, generator=generator)
+    else:
+        sampler = WeightedRandomSampler(
+            torch.as_tensor(sample_weights, dtype=torch.double),
+            num_samples=n,
+            replacement=True,
+            generator=generator,
+        )
+        order = torch.tensor(list(sampler))
+    for start in range(0, n, batch_size):
+        yield order[start : start + batch_size]
+
+
+def train_network(
+    network: nn.Module,
+    train_inputs: dict[str, torch.Tensor],
+    train_targets: torch.Tensor,
+    val_inputs: dict[str, torch.Tensor],
+    val_targets: torch.Tensor,
+    *,
+    kinds: Sequence[str],
+    task_weights: np.ndarray,
+    learn_uncertainty: bool,
+    max_epochs: int,
+    patience: int,
+    batch_size: int,
+    lr: float,
+    weight_decay: float,
+    seed: int,
+    mitigation: Any = None,
+    group_ids: np.ndarray | None = None,
+    verbose: bool = True,
+    description: str = "M3H",
+) -> History:
+    """Train ``network`` in place; restore the weights of the best validation epoch.
+
+    ``network(inputs)`` must return ``(outputs, attention, features)`` as
+    :class:`~m3h_lite.model.M3HNetwork` does. ``mitigation`` (optional, duck-typed; see
+    ``m3h_lite.mitigation``) may supply group sampling weights, replace the mean over
+    patients (``reduce``) and add an adversarial loss on the features.
+    """
+    from tqdm.auto import tqdm
+
+    device = next(network.parameters()).device
+    weights = torch.as_tensor(task_weights, dtype=torch.float32, device=device)
+    log_vars = getattr(network, "log_vars", None) if learn_uncertainty else None
+    parameters = list(network.parameters())
+    if isinstance(mitigation, nn.Module):
+        mitigation.to(device)
+        parameters += list(mitigation.parameters())
+    optimiser = torch.optim.Adam(parameters, lr=lr, weight_decay=weight_decay)
+    generator = torch.Generator().manual_seed(seed)
+    n = len(train_targets)
+
+    sample_weights = None
+    groups_tensor = None
+    if mitigation is not None:
+        groups_tensor = torch.as_tensor(group_ids, dtype=torch.long, device=device)
+        sample_weights = mitigation.sampling_weights(group_ids, train_targets.cpu().numpy())
+
+    history = History()
+    n_tasks = len(kinds)
+    best_loss, best_state, bad_epochs = float("inf"), None, 0
+    task_best = [float("inf")] * n_tasks
+    task_states: dict[int, dict] = {}
+    history.task_best_epoch = [0] * n_tasks
+    bar = tqdm(range(max_epochs), desc=description, disable=not verbose, leave=False)
+    for epoch in bar:
+        network.train()
+        total = 0.0
+        for index in _batches(n, batch_size, generator, sample_weights):
+            index = index.to(device)
+            batch = {m: x[index] for m, x in train_inputs.items()}
+            outputs, _, features = network(batch)
+            per_sample = combine_losses(
+                per_task_losses(outputs, train_targets[index], kinds), weights, log_vars
+            )
+            if mitigation is None:
+                loss = per_sample.mean()
+            else:
+                loss = mitigation.reduce(per_sample, groups_tensor[index])
+                extra = mitigation.adversary_loss(features, groups_tensor[index])
+                if extra is not None:
+                    loss = loss + extra
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total += float(loss.detach()) * len(index)
+        task_losses = evaluate_task_losses(network, val_inputs, val_targets, kinds)
+        val_loss = float(task_losses.sum())
+        history.train_loss.append(total / n)
+        history.val_loss.append(val_loss)
+        history.val_task_loss.append(task_losses.tolist())
+        improved = [t for t in range(n_tasks) if task_losses[t] < task_best[t] - 1e-6]
+        if improved:
+            snapshot = copy.deepcopy(network.state_dict())
+            task_states[epoch] = snapshot
+            for t in improved:
+                task_best[t] = float(task_losses[t])
+                history.task_best_epoch[t] = epoch
+            task_states = {e: s for e, s in task_states.items() if e in history.task_best_epoch}
+        bar.set_postfix(val_loss=f"{val_loss:.4f}")
+        if val_loss < best_loss - 1e-5:
+            best_loss = val_loss
+            best_state = copy.deepcopy(network.state_dict())
+            history.best_epoch = epoch
+        if improved:
+            bad_epochs = 0
+        else:
+            bad_epochs += 1
+            if bad_epochs >= patience:
+                history.stopped_early = True
+                break
+    bar.close()
+    if best_state is not None:
+        network.load_state_dict(best_state)
+    network.eval()
+    history.task_states = task_states
+    return history
+
+
+@torch.no_grad()
+def evaluate_task_losses(
+    network: nn.Module,
+    inputs: dict[str, torch.Tensor],
+    targets: torch.Tensor,
+    kinds: Sequence[str],
+    *,
+    batch_size: int = 1024,
+) -> np.ndarray:
+    """Mean validation loss of each task, shape (T,)."""
+    network.eval()
+    total, n = torch.zeros(len(kinds)), len(targets)
+    for start in range(0, n, batch_size):
+        batch = {m: x[start : start + batch_size] for m, x in inputs.items()}
+        outputs, _, _ = network(batch)
+        losses = per_task_losses(outputs, targets[start : start + batch_size], kinds)
+        total += losses.sum(dim=0).cpu()
+    return (total / n).numpy()
+
+
+@torch.no_grad()
+def evaluate_loss(
+    network: nn.Module,
+    inputs: dict[str, torch.Tensor],
+    targets: torch.Tensor,
+    kinds: Sequence[str],
+    *,
+    batch_size: int = 1024,
+) -> float:
+    """Mean unweighted sum of task losses (the early-stopping criterion)."""
+    network.eval()
+    total, n = 0.0, len(targets)
+    for start in range(0, n, batch_size):
+        batch = {m: x[start : start + batch_size] for m, x in inputs.items()}
+        outputs, _, _ = network(batch)
+        losses = per_task_losses(outputs, targets[start : start + batch_size], kinds)
+        total += float(losses.sum())
+    return total / n
