@@ -25,6 +25,7 @@ import pandas as pd
 from fairlearn.metrics import MetricFrame
 from sklearn.metrics import precision_recall_curve, roc_auc_score
 
+from .evaluation import expected_calibration_error
 from .hospital.cohort import Cohort
 
 METRICS: tuple[str, ...] = ("auroc", "tpr", "fnr", "fpr", "underdiagnosis", "ece")
@@ -35,23 +36,6 @@ HIGHER_IS_WORSE: frozenset[str] = frozenset({"fnr", "fpr", "underdiagnosis", "ec
 
 NO_FINDING = "no_finding"
 """Name of the composite task "none of the diagnoses" (as in chest-X-ray studies)."""
-
-
-def expected_calibration_error(y_true: Any, prob: Any, *, n_bins: int = 10) -> float:
-    """Expected calibration error: the patient-weighted mean |observed - predicted| rate.
-
-    Equal-width probability bins; introduced in notebook 02 and used per group in 08.
-    """
-    y = np.asarray(y_true, dtype=float)
-    p = np.asarray(prob, dtype=float)
-    if len(y) == 0:
-        return float("nan")
-    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
-    total = 0.0
-    for b in np.unique(bins):
-        inside = bins == b
-        total += inside.sum() * abs(y[inside].mean() - p[inside].mean())
-    return float(total / len(y))
 
 
 # ----------------------------------------------------------------------------- groups
@@ -392,7 +376,9 @@ def bootstrap_metrics(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Percentile bootstrap bounds of every per-group metric and every gap.
 
-    Patients are resampled within each group, so every replicate keeps the group sizes.
+    Patients are resampled within each group, so every replicate keeps the group sizes
+    (unlike :func:`m3h_lite.evaluation.bootstrap_ci`, which resamples all patients for one
+    number; here a small group must not vanish from a replicate).
     Returns (table bounds, gap bounds) with ``<metric>_low``/``_high`` columns.
     """
     rng = np.random.default_rng(seed)
