@@ -30,6 +30,8 @@ def one_world(seed: int, *, n_patients: int, test_site: str) -> dict[str, float]
     erm = transfer[transfer["method"] == "erm"]["id_gap"].mean()
     mitigated = transfer[transfer["method"] != "erm"]["id_gap"].mean()
     best_mitigated = transfer[transfer["method"] != "erm"].groupby("method")["id_gap"].mean()
+    auroc_gap_erm = transfer[transfer["method"] == "erm"]["id_auroc_gap"].mean()
+    auroc_gap_mitigated = transfer[transfer["method"] != "erm"]["id_auroc_gap"].mean()
     return {
         "seed": seed,
         "encoding_gap_r": corr["r"],
@@ -39,6 +41,8 @@ def one_world(seed: int, *, n_patients: int, test_site: str) -> dict[str, float]
         "id_gap_mitigated": mitigated,
         "id_gap_best_method": best_mitigated.min(),
         "best_method": best_mitigated.idxmin(),
+        "id_auroc_gap_erm": auroc_gap_erm,
+        "id_auroc_gap_mitigated": auroc_gap_mitigated,
         "id_ood_gap_r": tc.loc["gap", "r"],
         "id_ood_auroc_r": tc.loc["auroc", "r"],
     }
@@ -48,7 +52,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, nargs="*", default=[SHIPPED_SEED, 1, 2, 3])
     parser.add_argument("--n-patients", type=int, default=4000)
-    parser.add_argument("--test-site", default="harbor")
+    parser.add_argument("--test-site", default="river")
     args = parser.parse_args()
     rows = [one_world(s, n_patients=args.n_patients, test_site=args.test_site) for s in args.seeds]
     table = pd.DataFrame(rows).set_index("seed")

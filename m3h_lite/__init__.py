@@ -42,6 +42,30 @@ _API: dict[str, str] = {
     "UndefinedMetricError": "m3h_lite.evaluation",
     # -- M3H: encoders, task attention, training, TIM (notebooks 04-07) --
     # -- fairness: audit, probes, shortcuts, mitigation, transfer (notebooks 08-10) --
+    "audit_subgroups": "m3h_lite.fairness",
+    "subgroup_metrics": "m3h_lite.fairness",
+    "fairness_gaps": "m3h_lite.fairness",
+    "attribute_groups": "m3h_lite.fairness",
+    "choose_threshold": "m3h_lite.fairness",
+    "task_threshold": "m3h_lite.fairness",
+    "compare_labels": "m3h_lite.fairness",
+    "probe_attribute": "m3h_lite.probe",
+    "demographic_encoding": "m3h_lite.probe",
+    "SmallNet": "m3h_lite.smallnet",
+    "ModelSpec": "m3h_lite.shortcuts",
+    "group_mean_images": "m3h_lite.shortcuts",
+    "run_shortcut_family": "m3h_lite.shortcuts",
+    "encoding_gap_correlation": "m3h_lite.shortcuts",
+    "bootstrap_correlation": "m3h_lite.shortcuts",
+    "ERM": "m3h_lite.mitigation",
+    "ReSample": "m3h_lite.mitigation",
+    "ReWeight": "m3h_lite.mitigation",
+    "GroupDRO": "m3h_lite.mitigation",
+    "DANN": "m3h_lite.mitigation",
+    "run_transfer_family": "m3h_lite.transfer",
+    "transfer_correlations": "m3h_lite.transfer",
+    "compare_selection_rules": "m3h_lite.transfer",
+    "mitigation_effect": "m3h_lite.transfer",
 }
 
 # Submodules reachable as attributes, e.g. ``m3h.plots`` or ``m3h.exercises``.

@@ -86,7 +86,9 @@ class ModalityPreprocessor:
             raw = cohort.tabular[columns].to_numpy(dtype=float)
             positive = np.nanmin(raw, axis=0) > 0
             skew = _skewness(raw)
-            log_columns = [c for c, p, s in zip(columns, positive, skew, strict=True) if p and s > 1]
+            log_columns = [
+                c for c, p, s in zip(columns, positive, skew, strict=True) if p and s > 1
+            ]
             values = self._log(cohort.tabular[columns].to_numpy(dtype=float), columns, log_columns)
             missing = np.isnan(values).any(axis=0)
             medians = np.nanmedian(values, axis=0)

@@ -69,30 +69,38 @@ class ERM(nn.Module):
 class ReSample(ERM):
     """Group-balanced sampling: each (label, group) cell drawn equally often.
 
-    A patient's weight is N / n_(y,a), the size of their cell; ``labels`` with several
-    tasks use the first task (or ``label_column``). ``power`` interpolates from plain
-    sampling (0) to full balancing (1): the main hyperparameter.
+    A patient's weight is N / n_(y,a), the size of their cell. With several tasks, y is
+    "any recorded finding" (or the task in column ``label_column``). ``power`` interpolates
+    from plain sampling (0) to full balancing (1): the main hyperparameter.
     """
 
     name = "ReSample"
 
     def __init__(
-        self, *, attribute: str = "race_ethnicity", power: float = 1.0, label_column: int = 0
+        self,
+        *,
+        attribute: str = "race_ethnicity",
+        power: float = 1.0,
+        label_column: int | None = None,
     ) -> None:
         super().__init__(attribute=attribute)
         if not 0 <= power <= 1:
             raise ValueError(f"power must lie in [0, 1], got {power!r}.")
         self.power = float(power)
-        self.label_column = int(label_column)
+        self.label_column = label_column
 
     def sampling_weights(self, group_ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """Weights N / n_(y,a) (to the power ``power``) for each patient."""
         group_ids = np.asarray(group_ids, dtype=int)
         labels = np.asarray(labels, dtype=float)
-        y = labels[:, self.label_column] if labels.ndim == 2 else labels
+        labels = np.nan_to_num(labels, nan=0.0)
+        if labels.ndim == 2:
+            y = labels.max(axis=1) if self.label_column is None else labels[:, self.label_column]
+        else:
+            y = labels
         if len(y) != len(group_ids):
             raise ValueError(f"{len(group_ids)} group ids but {len(y)} label rows.")
-        y = np.nan_to_num(y, nan=0.0).round().astype(int)
+        y = (y > 0.5).astype(int)
         cell = group_ids * 2 + y
         _, inverse, counts = np.unique(cell, return_inverse=True, return_counts=True)
         return (len(cell) / counts[inverse]) ** self.power

@@ -189,8 +189,9 @@ class M3HModel:
             rng = np.random.default_rng(self.seed)
             order = rng.permutation(len(cohort))
             n_val = max(1, int(round(0.2 * len(cohort))))
-            val_cohort, cohort = cohort.subset(np.sort(order[:n_val])), cohort.subset(
-                np.sort(order[n_val:])
+            val_cohort, cohort = (
+                cohort.subset(np.sort(order[:n_val])),
+                cohort.subset(np.sort(order[n_val:])),
             )
         self.task_names_ = supervised
         self.kinds_ = [cohort.tasks[t].problem_class for t in supervised]
@@ -331,7 +332,9 @@ class M3HModel:
             "regression_scale": self.regression_scale_,
             "classes": self.classes_,
             "prevalences": self.prevalences_,
-            "kmeans_centers": None if self.kmeans_ is None else self.kmeans_.cluster_centers_.tolist(),
+            "kmeans_centers": None
+            if self.kmeans_ is None
+            else self.kmeans_.cluster_centers_.tolist(),
         }
         (path / "config.json").write_text(json.dumps(state, indent=1))
         return path
@@ -341,7 +344,9 @@ class M3HModel:
         """Load a model saved with :meth:`save` (``torch.load(weights_only=True)``)."""
         path = Path(path)
         if not (path / "config.json").exists() or not (path / "weights.pt").exists():
-            raise FileNotFoundError(f"{path} does not hold a saved M3HModel (config.json, weights.pt).")
+            raise FileNotFoundError(
+                f"{path} does not hold a saved M3HModel (config.json, weights.pt)."
+            )
         state = json.loads((path / "config.json").read_text())
         model = cls(**state["config"])
         model.task_names_ = state["task_names"]

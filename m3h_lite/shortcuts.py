@@ -119,6 +119,7 @@ def measure_model(
     return {
         "encoding": encoding,
         "gap": result.gap("underdiagnosis"),
+        "auroc_gap": result.gap("auroc"),
         "auroc": float(result.table.loc["overall", "auroc"]),
         "threshold": threshold,
     }

@@ -72,7 +72,7 @@ def run_transfer_family(
     cohort: Cohort,
     specs: Sequence[ModelSpec] | None = None,
     *,
-    test_site: str = "harbor",
+    test_site: str = "river",
     against: str = "true",
     seed: int = 0,
     progress: bool = False,
@@ -101,6 +101,8 @@ def run_transfer_family(
                 "encoding": inside["encoding"],
                 "id_gap": inside["gap"],
                 "ood_gap": outside["gap"],
+                "id_auroc_gap": inside["auroc_gap"],
+                "ood_auroc_gap": outside["auroc_gap"],
                 "id_auroc": inside["auroc"],
                 "ood_auroc": outside["auroc"],
             }
@@ -158,7 +160,9 @@ def compare_selection_rules(results: pd.DataFrame) -> pd.DataFrame:
 def mitigation_effect(results: pd.DataFrame) -> pd.DataFrame:
     """Mean ID and OOD gap (and AUROC) per training algorithm."""
     return (
-        results.groupby("method", sort=False)[["id_gap", "ood_gap", "id_auroc", "ood_auroc"]]
+        results.groupby("method", sort=False)[
+            ["id_gap", "ood_gap", "id_auroc_gap", "ood_auroc_gap", "id_auroc", "ood_auroc"]
+        ]
         .mean()
         .rename_axis("method")
     )

@@ -5,11 +5,18 @@ the matplotlib ``Axes`` (or ``Figure``) it drew on, so notebooks can end a cell 
 Submodules import matplotlib when first used, never when ``m3h_lite`` is imported.
 """
 
+# ruff: noqa: I001  (imports are grouped by course section, not alphabetically)
 from .style import MODALITY_COLOURS, OKABE_ITO, colour, style
 
 # -- the cohort (notebooks 00-01) --
 # -- evaluation and fusion (notebooks 02-03) --
 # -- multitask, attention, TIM (notebooks 04-07) --
 # -- fairness (notebooks 08-10) --
+from . import fairness as fairness
+from .fairness import encoding_vs_gap as encoding_vs_gap
+from .fairness import group_metric_bars as group_metric_bars
+from .fairness import id_vs_ood as id_vs_ood
+from .fairness import threshold_curves as threshold_curves
 
 __all__ = ["MODALITY_COLOURS", "OKABE_ITO", "colour", "style"]
+__all__ += ["fairness", "encoding_vs_gap", "group_metric_bars", "id_vs_ood", "threshold_curves"]
