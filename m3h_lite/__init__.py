@@ -49,6 +49,7 @@ _API: dict[str, str] = {
     "choose_threshold": "m3h_lite.fairness",
     "task_threshold": "m3h_lite.fairness",
     "compare_labels": "m3h_lite.fairness",
+    "task_scores": "m3h_lite.fairness",
     "probe_attribute": "m3h_lite.probe",
     "demographic_encoding": "m3h_lite.probe",
     "SmallNet": "m3h_lite.smallnet",

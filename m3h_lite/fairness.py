@@ -318,7 +318,8 @@ def fairness_gaps(table: pd.DataFrame, *, metrics: Sequence[str] = METRICS) -> p
             "worst": float(values[worst]),
             "best": float(values[best]),
         }
-    return pd.DataFrame(rows).T.rename_axis("metric")
+    table = pd.DataFrame(rows).T.rename_axis("metric")
+    return table.astype({"gap": float, "worst": float, "best": float})
 
 
 # ----------------------------------------------------------------------------- the audit

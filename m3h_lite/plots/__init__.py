@@ -16,7 +16,15 @@ from . import fairness as fairness
 from .fairness import encoding_vs_gap as encoding_vs_gap
 from .fairness import group_metric_bars as group_metric_bars
 from .fairness import id_vs_ood as id_vs_ood
+from .fairness import mean_images as mean_images
 from .fairness import threshold_curves as threshold_curves
 
 __all__ = ["MODALITY_COLOURS", "OKABE_ITO", "colour", "style"]
-__all__ += ["fairness", "encoding_vs_gap", "group_metric_bars", "id_vs_ood", "threshold_curves"]
+__all__ += [
+    "fairness",
+    "encoding_vs_gap",
+    "group_metric_bars",
+    "id_vs_ood",
+    "mean_images",
+    "threshold_curves",
+]

@@ -112,3 +112,21 @@ def threshold_curves(
         ax.set_ylabel("rate")
         ax.legend(frameon=False, fontsize=8, ncol=2)
     return ax
+
+
+def mean_images(means: dict[str, Any], *, difference_range: float = 20.0) -> Any:
+    """The group mean images side by side, and their difference on its own grey scale."""
+    import matplotlib.pyplot as plt
+
+    with style():
+        fig, axes = plt.subplots(1, len(means), figsize=(3 * len(means), 3))
+        for ax, (name, image) in zip(np.atleast_1d(axes), means.items(), strict=True):
+            if name == "difference":
+                shown = ax.imshow(image, cmap="RdBu_r", vmin=-difference_range,
+                                  vmax=difference_range)  # fmt: skip
+                fig.colorbar(shown, ax=ax, shrink=0.8, label="grey levels")
+            else:
+                ax.imshow(image, cmap="gray", vmin=0, vmax=255)
+            ax.set_title(name)
+            ax.axis("off")
+    return axes
