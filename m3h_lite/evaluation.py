@@ -85,7 +85,7 @@ def _brier(y: np.ndarray, p: np.ndarray) -> float:
 
 
 def _ece(y: np.ndarray, p: np.ndarray) -> float:
-    return expected_calibration_error(y, p)
+    return _ece_unchecked(y, p)
 
 
 def _accuracy(y: np.ndarray, proba: np.ndarray) -> float:
@@ -247,11 +247,18 @@ def reliability_curve(y_true, y_prob, *, n_bins: int = 10, strategy: str = "unif
     else:
         raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}.")
     bins = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
-    frame = pd.DataFrame({"bin": bins, "p": p, "y": y})
-    out = frame.groupby("bin").agg(
-        mean_predicted=("p", "mean"), observed=("y", "mean"), count=("y", "size")
+    count = np.bincount(bins, minlength=len(edges) - 1)
+    used = np.flatnonzero(count)
+    mean_predicted = np.bincount(bins, weights=p, minlength=len(count))[used] / count[used]
+    observed = np.bincount(bins, weights=y, minlength=len(count))[used] / count[used]
+    return pd.DataFrame(
+        {
+            "bin": used,
+            "mean_predicted": mean_predicted,
+            "observed": observed,
+            "count": count[used],
+        }
     )
-    return out.reset_index()
 
 
 def expected_calibration_error(y_true, y_prob, *, n_bins: int = 10) -> float:
@@ -260,9 +267,20 @@ def expected_calibration_error(y_true, y_prob, *, n_bins: int = 10) -> float:
     Uses ``n_bins`` equal-width probability bins (the convention of Guo et al. 2017 and of
     the fairness literature, e.g. Yang et al. 2024). 0 is perfect calibration.
     """
-    curve = reliability_curve(y_true, y_prob, n_bins=n_bins)
-    weights = curve["count"] / curve["count"].sum()
-    return float((weights * (curve["observed"] - curve["mean_predicted"]).abs()).sum())
+    y = _as_1d(y_true, name="y_true")
+    p = _as_1d(y_prob, name="y_prob", n=len(y))
+    _check_binary_labels(y, name="y_true")
+    _check_probabilities(p, name="y_prob")
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be at least 1, got {n_bins}.")
+    return _ece_unchecked(y, p, n_bins)
+
+
+def _ece_unchecked(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
+    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    count = np.bincount(bins, minlength=n_bins)
+    gap = np.bincount(bins, weights=y - p, minlength=n_bins)
+    return float(np.abs(gap).sum() / count.sum())
 
 
 # ----------------------------------------------------------------------------------------

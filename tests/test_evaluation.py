@@ -163,6 +163,8 @@ def test_ece_and_reliability_curve():
     assert list(curve.columns) == ["bin", "mean_predicted", "observed", "count"]
     assert curve["count"].sum() == 20_000
     assert np.allclose(curve["observed"], curve["mean_predicted"], atol=0.03)
+    by_hand = (curve["count"] * (curve["observed"] - curve["mean_predicted"]).abs()).sum()
+    assert expected_calibration_error(y, p, n_bins=5) == pytest.approx(by_hand / 20_000)
     quant = reliability_curve(y, p, n_bins=4, strategy="quantile")
     assert quant["count"].min() > 4000
 

@@ -10,6 +10,10 @@ from .style import MODALITY_COLOURS, OKABE_ITO, colour, style
 
 # -- the cohort (notebooks 00-01) --
 # -- evaluation and fusion (notebooks 02-03) --
+# isort: split
+from .evaluation import metric_by_task, reliability_diagram, roc_curves
+from .fusion import fusion_comparison, shapley_bars
+
 # -- multitask, attention, TIM (notebooks 04-07) --
 # -- fairness (notebooks 08-10) --
 from . import fairness as fairness
@@ -19,7 +23,18 @@ from .fairness import id_vs_ood as id_vs_ood
 from .fairness import mean_images as mean_images
 from .fairness import threshold_curves as threshold_curves
 
-__all__ = ["MODALITY_COLOURS", "OKABE_ITO", "colour", "style"]
+__all__ = [
+    "MODALITY_COLOURS",
+    "OKABE_ITO",
+    "colour",
+    "style",
+    # evaluation and fusion
+    "fusion_comparison",
+    "metric_by_task",
+    "reliability_diagram",
+    "roc_curves",
+    "shapley_bars",
+]
 __all__ += [
     "fairness",
     "encoding_vs_gap",

@@ -42,10 +42,20 @@ def colour(i: int) -> str:
 
 @contextmanager
 def style() -> Iterator[None]:
-    """Context manager applying the m3h_lite figure style."""
+    """Context manager applying the m3h_lite figure style.
+
+    The backend is resolved before the style is applied, and matplotlib's interactive mode
+    is kept on exit: otherwise the first figure of a Jupyter session switches the inline
+    backend on *inside* the context, leaving it and no later figure would be shown.
+    """
     import matplotlib as mpl
     from cycler import cycler
 
+    mpl.get_backend()  # resolve the backend (and Jupyter's interactive mode) out here
     params = {**RC_PARAMS, "axes.prop_cycle": cycler(color=OKABE_ITO)}
     with mpl.rc_context(params):
-        yield
+        try:
+            yield
+        finally:
+            interactive = mpl.is_interactive()
+    mpl.interactive(interactive)
