@@ -55,6 +55,17 @@ _API: dict[str, str] = {
     "shapley_values": "m3h_lite.shapley",
     "subset_scores": "m3h_lite.shapley",
     # -- M3H: encoders, task attention, training, TIM (notebooks 04-07) --
+    "ModalityPreprocessor": "m3h_lite.encoders",
+    "TaskAttention": "m3h_lite.attention",
+    "M3HModel": "m3h_lite.model",
+    "single_vs_multitask": "m3h_lite.multitask",
+    "win_summary": "m3h_lite.multitask",
+    "TaskSubsetScorer": "m3h_lite.tim",
+    "tim_pairwise": "m3h_lite.tim",
+    "tim_leave_one_out": "m3h_lite.tim",
+    "tim_shapley": "m3h_lite.tim",
+    "attention_view": "m3h_lite.tim",
+    "agreement_with_truth": "m3h_lite.tim",
     # -- fairness: audit, probes, shortcuts, mitigation, transfer (notebooks 08-10) --
     "audit_subgroups": "m3h_lite.fairness",
     "subgroup_metrics": "m3h_lite.fairness",

@@ -30,9 +30,7 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_task_loss: list[list[float]] = field(default_factory=list)
     best_epoch: int = 0
-    task_best_epoch: list[int] = field(default_factory=list)
     stopped_early: bool = False
-    task_states: dict[int, dict] = field(default_factory=dict, repr=False)
 
 
 def per_task_losses(
@@ -154,11 +152,7 @@ def train_network(
         sample_weights = mitigation.sampling_weights(group_ids, train_targets.cpu().numpy())
 
     history = History()
-    n_tasks = len(kinds)
     best_loss, best_state, bad_epochs = float("inf"), None, 0
-    task_best = [float("inf")] * n_tasks
-    task_states: dict[int, dict] = {}
-    history.task_best_epoch = [0] * n_tasks
     bar = tqdm(range(max_epochs), desc=description, disable=not verbose, leave=False)
     for epoch in bar:
         network.train()
@@ -186,21 +180,11 @@ def train_network(
         history.train_loss.append(total / n)
         history.val_loss.append(val_loss)
         history.val_task_loss.append(task_losses.tolist())
-        improved = [t for t in range(n_tasks) if task_losses[t] < task_best[t] - 1e-6]
-        if improved:
-            snapshot = copy.deepcopy(network.state_dict())
-            task_states[epoch] = snapshot
-            for t in improved:
-                task_best[t] = float(task_losses[t])
-                history.task_best_epoch[t] = epoch
-            task_states = {e: s for e, s in task_states.items() if e in history.task_best_epoch}
         bar.set_postfix(val_loss=f"{val_loss:.4f}")
         if val_loss < best_loss - 1e-5:
-            best_loss = val_loss
+            best_loss, bad_epochs = val_loss, 0
             best_state = copy.deepcopy(network.state_dict())
             history.best_epoch = epoch
-        if improved:
-            bad_epochs = 0
         else:
             bad_epochs += 1
             if bad_epochs >= patience:
@@ -210,7 +194,6 @@ def train_network(
     if best_state is not None:
         network.load_state_dict(best_state)
     network.eval()
-    history.task_states = task_states
     return history
 
 

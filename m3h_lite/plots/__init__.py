@@ -15,6 +15,7 @@ from .evaluation import metric_by_task, reliability_diagram, roc_curves
 from .fusion import fusion_comparison, shapley_bars
 
 # -- multitask, attention, TIM (notebooks 04-07) --
+from . import multitask
 # -- fairness (notebooks 08-10) --
 from . import fairness as fairness
 from .fairness import encoding_vs_gap as encoding_vs_gap
@@ -43,3 +44,4 @@ __all__ += [
     "mean_images",
     "threshold_curves",
 ]
+__all__ += ["multitask"]

@@ -1,0 +1,236 @@
+"""The M3H model: shapes, determinism, refusals, persistence, attention and the mitigation hook."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+
+import m3h_lite as m3h
+
+TASKS = ["heart_failure", "type2_diabetes", "sepsis"]
+FAST = {"max_epochs": 2, "embed_dim": 8, "hidden": 16, "verbose": False}
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    cohort = m3h.generate_cohort(700, seed=3, image_size=16, n_hours=12)
+    split = m3h.split_patients(cohort, seed=0)
+    return cohort, *(cohort.subset(rows) for rows in split)
+
+
+@pytest.fixture(scope="module")
+def fitted(tiny):
+    _, train, val, _ = tiny
+    return m3h.M3HModel(tasks=TASKS, **FAST).fit(train, val_cohort=val)
+
+
+def test_predict_proba_shapes_and_ranges(tiny, fitted):
+    test = tiny[3]
+    proba = fitted.predict_proba(test)
+    assert list(proba) == TASKS
+    for p in proba.values():
+        assert p.shape == (len(test),) and np.all((p >= 0) & (p <= 1))
+    assert fitted.embed(test).shape == (len(test), 16)
+    hard = fitted.predict(test)
+    assert set(np.unique(hard["sepsis"])) <= {0, 1}
+
+
+def test_same_seed_gives_identical_predictions(tiny, fitted):
+    _, train, val, test = tiny
+    again = m3h.M3HModel(tasks=TASKS, **FAST).fit(train, val_cohort=val)
+    for t in TASKS:
+        np.testing.assert_array_equal(again.predict_proba(test)[t], fitted.predict_proba(test)[t])
+
+
+def test_evaluate_returns_the_shared_tidy_table(tiny, fitted):
+    table = fitted.evaluate(tiny[3], metrics=["auroc"])
+    assert set(table["task"]) == set(TASKS)
+    assert {"value", "ceiling", "n_positive"} <= set(table.columns)
+    assert table["value"].between(0, 1).all()
+
+
+def test_attention_weights_are_row_stochastic(tiny, fitted):
+    weights = fitted.attention_weights(tiny[3])
+    assert list(weights.index) == TASKS and weights.shape == (3, 3)
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(np.diag(weights), 1 / (1 + fitted.alpha), atol=1e-5)
+
+
+def test_alpha_zero_is_separate_task_towers():
+    layer = m3h.TaskAttention(4, 6, alpha=0.0)
+    w = layer.weights(torch.randn(5, 4, 6))
+    torch.testing.assert_close(w, torch.eye(4).expand(5, 4, 4))
+    with pytest.raises(ValueError, match="alpha"):
+        m3h.TaskAttention(2, 3, alpha=-1.0)
+
+
+def test_save_and_load_round_trip(tiny, fitted, tmp_path):
+    fitted.save(tmp_path / "model")
+    loaded = m3h.M3HModel.load(tmp_path / "model")
+    for t in TASKS:
+        np.testing.assert_allclose(loaded.predict_proba(tiny[3])[t], fitted.predict_proba(tiny[3])[t])
+    with pytest.raises(FileNotFoundError, match="M3HModel"):
+        m3h.M3HModel.load(tmp_path / "nothing")
+
+
+def test_all_problem_classes_in_one_model(tiny):
+    _, train, val, test = tiny
+    tasks = ["sepsis", "disposition", "length_of_stay", "phenotype"]
+    model = m3h.M3HModel(tasks=tasks, modalities=("tabular", "notes"), **FAST)
+    proba = model.fit(train, val_cohort=val).predict_proba(test)
+    assert proba["disposition"].shape == (len(test), 4)
+    np.testing.assert_allclose(proba["disposition"].sum(axis=1), 1.0, atol=1e-5)
+    assert proba["length_of_stay"].shape == (len(test),)
+    assert set(np.unique(proba["phenotype"])) <= set(range(5))
+    assert set(model.predict(test)["disposition"]) <= set(cohort_classes(test))
+    table = model.evaluate(test)
+    assert {"macro_f1", "mae", "adjusted_rand"} <= set(table["metric"])
+
+
+def cohort_classes(cohort):
+    return cohort.tasks["disposition"].classes
+
+
+def test_default_tasks_are_the_diagnoses_and_val_is_held_out(tiny):
+    _, train, _, _ = tiny
+    model = m3h.M3HModel(modalities=("tabular",), **FAST).fit(train)
+    assert model.task_names_ == train.tasks.diagnoses
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"tasks": ["sepsis", "gout"]}, KeyError, "gout"),
+        ({"modalities": ("tabular", "genome")}, ValueError, "genome"),
+        ({"loss_weighting": "magic"}, ValueError, "loss_weighting"),
+        ({"tasks": ["phenotype"]}, ValueError, "supervised"),
+    ],
+)
+def test_bad_configuration_is_refused(tiny, kwargs, error, message):
+    _, train, val, _ = tiny
+    with pytest.raises(error, match=message):
+        m3h.M3HModel(**{**FAST, **kwargs}).fit(train, val_cohort=val)
+
+
+def test_task_without_training_positives_is_refused(tiny):
+    _, train, val, _ = tiny
+    negatives = train.subset(np.flatnonzero(train.labels["sepsis"].to_numpy() == 0))
+    with pytest.raises(ValueError, match="positive"):
+        m3h.M3HModel(tasks=["sepsis"], **FAST).fit(negatives, val_cohort=val)
+
+
+def test_use_before_fit_is_refused(tiny):
+    with pytest.raises(NotFittedError, match="fit"):
+        m3h.M3HModel().predict_proba(tiny[3])
+
+
+def test_mismatched_cohorts_are_refused(tiny, fitted):
+    other = m3h.generate_cohort(60, seed=4, image_size=32, n_hours=12)
+    with pytest.raises(ValueError, match="image_size"):
+        fitted.predict_proba(other)
+    hours = m3h.generate_cohort(60, seed=4, image_size=16, n_hours=24)
+    with pytest.raises(ValueError, match="n_hours"):
+        fitted.predict_proba(hours)
+    broken = tiny[3]
+    series = broken.timeseries.copy()
+    series[0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fitted.predict_proba(dataclasses.replace(broken, timeseries=series))
+
+
+def test_loss_weightings_train(tiny):
+    _, train, val, test = tiny
+    for weighting in ("inverse_prevalence", "uncertainty"):
+        model = m3h.M3HModel(tasks=TASKS, loss_weighting=weighting, **FAST)
+        proba = model.fit(train, val_cohort=val).predict_proba(test)
+        assert np.isfinite(proba["sepsis"]).all()
+
+
+class CountingMitigation(torch.nn.Module):
+    """A tiny mitigation: uniform sampling weights, group-mean loss and a linear adversary."""
+
+    attribute = "sex"
+
+    def __init__(self):
+        super().__init__()
+        self.calls = {"reset": 0, "sampling_weights": 0, "reduce": 0, "adversary_loss": 0}
+
+    def reset(self, *, n_groups, feature_dim):
+        self.calls["reset"] += 1
+        self.n_groups = n_groups
+        self.probe = torch.nn.Linear(feature_dim, n_groups)
+
+    def sampling_weights(self, group_ids, labels):
+        self.calls["sampling_weights"] += 1
+        assert labels.ndim == 2 and len(group_ids) == len(labels)
+        return np.ones(len(group_ids))
+
+    def reduce(self, per_sample_loss, group_ids):
+        self.calls["reduce"] += 1
+        assert per_sample_loss.shape == group_ids.shape
+        return per_sample_loss.mean()
+
+    def adversary_loss(self, features, group_ids):
+        self.calls["adversary_loss"] += 1
+        return torch.nn.functional.cross_entropy(self.probe(features), group_ids)
+
+
+def test_mitigation_hook_is_called(tiny):
+    _, train, val, test = tiny
+    mitigation = CountingMitigation()
+    model = m3h.M3HModel(tasks=TASKS, mitigation=mitigation, **FAST).fit(train, val_cohort=val)
+    assert mitigation.calls["reset"] == 1 and mitigation.n_groups == 2
+    assert mitigation.calls["sampling_weights"] == 1
+    assert mitigation.calls["reduce"] == mitigation.calls["adversary_loss"] > 0
+    first_probe = mitigation.probe
+    start = first_probe.weight.detach().clone()
+    assert not torch.equal(start, torch.zeros_like(start))
+    m3h.M3HModel(tasks=TASKS, mitigation=mitigation, **FAST).fit(train, val_cohort=val)
+    assert mitigation.calls["reset"] == 2 and mitigation.probe is not first_probe
+    assert np.isfinite(model.predict_proba(test)["sepsis"]).all()
+
+
+def test_preprocessor_fits_vocabulary_on_training_notes_only(tiny):
+    _, train, _, test = tiny
+    prep = m3h.ModalityPreprocessor(modalities=("notes",)).fit(train)
+    arrays = prep.transform(test)
+    assert arrays["notes"].shape == (len(test), len(prep.state_["notes"]["vocabulary"]))
+    assert "no cough" in prep.state_["notes"]["vocabulary"]
+
+
+def test_single_vs_multitask_table(tiny):
+    _, train, val, test = tiny
+    table = m3h.single_vs_multitask(train, val, test, tasks=TASKS[:2], **FAST)
+    assert list(table.columns) == [
+        "train_positives", "prevalence", "single", "multitask", "gain", "relative_gain_pct"
+    ]
+    assert table["train_positives"].is_monotonic_increasing
+    summary = m3h.win_summary(table)
+    assert summary["tasks"] == 2 and 0 <= summary["win_share"] <= 1
+
+
+def test_tim_pairwise_and_agreement(tiny):
+    cohort, train, val, test = tiny
+    scorer = m3h.TaskSubsetScorer(train, test, val_cohort=val, **FAST)
+    tim = m3h.tim_pairwise(scorer, TASKS)
+    assert tim.shape == (3, 3) and tim.isna().to_numpy().diagonal().all()
+    assert len(scorer.cache) == 6  # 3 singles + 3 pairs
+    loo = m3h.tim_leave_one_out(scorer, TASKS)
+    assert np.isfinite(loo.to_numpy()[~np.eye(3, dtype=bool)]).all()
+    truth = cohort.truth.task_relations()
+    assert m3h.agreement_with_truth(truth.loc[TASKS, TASKS], truth) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="two tasks"):
+        m3h.tim_pairwise(scorer, ["sepsis"])
+    with pytest.raises(ValueError, match="binary"):
+        m3h.tim_pairwise(scorer, ["sepsis", "length_of_stay"])
+
+
+def test_tim_shapley_uses_the_cache(tiny):
+    _, train, val, test = tiny
+    scorer = m3h.TaskSubsetScorer(train, test, val_cohort=val, **FAST)
+    shapley = m3h.tim_shapley(scorer, TASKS[:2], n_permutations=2)
+    pairwise = m3h.tim_pairwise(scorer, TASKS[:2])
+    pd.testing.assert_frame_equal(shapley, pairwise)  # with two tasks they coincide
