@@ -16,6 +16,7 @@ from .fusion import fusion_comparison, shapley_bars
 
 # -- multitask, attention, TIM (notebooks 04-07) --
 from . import multitask
+
 # -- fairness (notebooks 08-10) --
 from . import fairness as fairness
 from .fairness import encoding_vs_gap as encoding_vs_gap
