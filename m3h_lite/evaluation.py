@@ -439,6 +439,11 @@ def evaluate(
     n = len(cohort)
     tasks = [cohort.tasks[name] for name in cohort.tasks.check(list(predictions))]
     _check_metric_names(metrics, {t.problem_class for t in tasks})
+    if metrics is not None and "silhouette" in metrics and features is None:
+        raise ValueError(
+            "The silhouette score needs the clustered inputs: pass features=(n, d) array, "
+            "e.g. baselines.transform(cohort)."
+        )
     if features is not None:
         features = np.asarray(features, dtype=float)
         if features.ndim != 2 or len(features) != n:

@@ -85,8 +85,7 @@ def modality_data(data, modality: str):
             )
         return notes
     array = np.asarray(data)
-    want = 3
-    if array.ndim != want:
+    if array.ndim != 3:
         shape = "(patients, hours, channels)" if modality == "timeseries" else "(patients, h, w)"
         raise ValueError(f"{modality} must be an array of shape {shape}, got shape {array.shape}.")
     if array.dtype.kind not in "biuf":
@@ -107,7 +106,8 @@ class _CohortTransformer(TransformerMixin, BaseEstimator):
     def _data(self, data):
         return modality_data(data, self.modality)
 
-    def _check_width(self, features: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _as_float(features: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(features, dtype=np.float64)
 
 
@@ -192,7 +192,7 @@ class TabularFeatures(_CohortTransformer):
         missing = [c for c in self.numeric_columns_ + self.categorical_columns_ if c not in table]
         if missing:
             raise KeyError(f"Column(s) {missing} seen in fit are missing from the tabular data.")
-        return self._check_width(self._pipeline.transform(self._logged(table)))
+        return self._as_float(self._pipeline.transform(self._logged(table)))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "numeric_columns_")
@@ -265,7 +265,7 @@ class TimeSeriesFeatures(_CohortTransformer):
             raise ValueError(
                 f"Expected {self.n_channels_} channels as in fit, got {series.shape[2]}."
             )
-        return self._check_width(self._scaler.transform(_series_statistics(series)))
+        return self._as_float(self._scaler.transform(_series_statistics(series)))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "n_channels_")
@@ -359,7 +359,7 @@ class NoteFeatures(_CohortTransformer):
         check_is_fitted(self, "vocabulary_size_")
         tfidf = self._vectorizer.transform(self._data(data))
         reduced = self._svd.transform(tfidf) if self._svd is not None else tfidf.toarray()
-        return self._check_width(self._scaler.transform(reduced))
+        return self._as_float(self._scaler.transform(reduced))
 
     def terms(self) -> np.ndarray:
         """The vocabulary (words and word pairs) learned from the training notes."""
@@ -424,7 +424,7 @@ class ImageFeatures(_CohortTransformer):
         if images.shape[1:] != self.image_shape_:
             raise ValueError(f"Images are {images.shape[1:]}, but fit saw {self.image_shape_}.")
         pixels = _downsample(images, self.downsample).reshape(len(images), -1)
-        return self._check_width(self._pipeline.transform(pixels))
+        return self._as_float(self._pipeline.transform(pixels))
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "image_shape_")

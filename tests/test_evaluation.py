@@ -147,6 +147,8 @@ def test_silhouette_needs_features(test_cohort):
     clusters = test_cohort.labels["phenotype"].cat.codes.to_numpy()
     without = evaluate(test_cohort, {"phenotype": clusters})
     assert "silhouette" not in set(without["metric"])
+    with pytest.raises(ValueError, match="pass features"):
+        evaluate(test_cohort, {"phenotype": clusters}, metrics=["silhouette"])
     feats = test_cohort.truth.factors.to_numpy()
     with_feats = evaluate(test_cohort, {"phenotype": clusters}, features=feats)
     value = with_feats.set_index("metric").loc["silhouette", "value"]

@@ -154,3 +154,17 @@ def test_fusion_refuses_bad_requests(world):
         fusion.predict(how="average")
     with pytest.raises(ValueError, match="clustering"):
         fit_fusion(train, test, tasks=["phenotype"])
+
+
+def test_haim_style_early_fusion_shapley_agrees_on_the_lab_diseases(world):
+    """HAIM refit one model per coalition (early fusion); the lab diseases still go to labs."""
+    cohort, _, test, fusion = world
+    early = modality_shapley(test, fusion, how="early", against="true")
+    top = early[list(MODALITIES)].idxmax(axis=1)
+    for task in cohort.tasks.diagnoses:
+        if cohort.tasks[task].department in ("Nephrology", "Endocrinology"):
+            assert top[task] == "tabular", (task, early.loc[task])
+    scores = subset_scores(test, fusion, how="early", against="true")
+    assert np.allclose(
+        early[list(MODALITIES)].sum(axis=1), scores.loc[subset_label(MODALITIES)] - 0.5
+    )

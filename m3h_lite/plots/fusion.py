@@ -33,7 +33,7 @@ def fusion_comparison(table: pd.DataFrame, *, ax=None):
     """
     rows = table.sort_values("department", ascending=False)
     with style():
-        ax = _axes(ax, figsize=(6.5, 0.3 * len(rows) + 1))
+        ax = _axes(ax, figsize=(7.5, 0.3 * len(rows) + 1))
         y = np.arange(len(rows))
         for modality in [m for m in MODALITIES if m in rows]:
             ax.plot(
@@ -58,7 +58,7 @@ def fusion_comparison(table: pd.DataFrame, *, ax=None):
                 )
         ax.set_yticks(y, rows.index)
         ax.set(xlabel="AUROC", title="Single modalities versus fusion")
-        ax.legend(fontsize=7, loc="lower left", ncol=2)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 
@@ -76,7 +76,7 @@ def shapley_bars(shapley: pd.DataFrame, *, by_department: bool = False, ax=None)
     )
     data = data.iloc[::-1]
     with style():
-        ax = _axes(ax, figsize=(6.5, 0.3 * len(data) + 1))
+        ax = _axes(ax, figsize=(7.5, 0.3 * len(data) + 1))
         y = np.arange(len(data))
         left_pos = np.zeros(len(data))
         left_neg = np.zeros(len(data))
@@ -93,5 +93,5 @@ def shapley_bars(shapley: pd.DataFrame, *, by_department: bool = False, ax=None)
             xlabel="Shapley value (AUROC points above chance)",
             title=f"What each modality adds, per {what}",
         )
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
