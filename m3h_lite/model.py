@@ -8,8 +8,11 @@ task attention and the details are **our reconstruction** (see :mod:`m3h_lite.at
     notes ─ bag-of-words ─┼ concat ─ shared trunk ─ P_t ─ task attention ┼ head: sepsis
     images ─ CNN ─┘        (fusion)   (embed())        (self vs cross) └ head: disposition ...
 
-One head per supervised task (binary, multiclass, regression); phenotyping (clustering)
-is an extra output: k-means on the shared representation after training.
+Each task's projection ``P_t`` reads the trunk output *and* the fused embeddings (a skip
+connection), so a task whose signal is private to one modality (troponin for myocardial
+infarction) is not forced through the narrow trunk the other tasks shape. One head per
+supervised task (binary, multiclass, regression); phenotyping (clustering) is an extra
+output: k-means on the shared representation after training.
 Introduced in notebook 04.
 """
 
@@ -56,6 +59,8 @@ _CONFIG_KEYS = (
 class M3HNetwork(nn.Module):
     """The torch module: encoders -> fusion -> trunk -> per-task projections -> attention -> heads.
 
+    Per-task projections read ``[trunk output, fused embeddings]``.
+
     ``forward`` returns ``(outputs, attention, features)``: one output tensor per task,
     the attention weights (batch, T, T) and the shared representation (batch, hidden).
     """
@@ -81,21 +86,29 @@ class M3HNetwork(nn.Module):
             nn.ReLU(),
         )
         n_tasks = len(output_sizes)
-        self.projections = nn.Parameter(torch.randn(n_tasks, hidden, embed_dim) / hidden**0.5)
+        fused_dim = embed_dim * len(input_shapes)
+        self.projections = nn.Parameter(
+            torch.randn(n_tasks, hidden + fused_dim, embed_dim) / (hidden + fused_dim) ** 0.5
+        )
         self.projection_bias = nn.Parameter(torch.zeros(n_tasks, embed_dim))
         self.attention = TaskAttention(n_tasks, embed_dim, alpha=alpha)
         self.heads = nn.ModuleList([nn.Linear(embed_dim, k) for k in output_sizes])
         self.log_vars = nn.Parameter(torch.zeros(n_tasks))
 
+    def fuse(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Concatenated modality embeddings (early fusion)."""
+        return torch.cat([self.encoders[m](inputs[m]) for m in self.modalities], dim=1)
+
     def features(self, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
         """The shared representation: fused embeddings through the trunk."""
-        fused = torch.cat([self.encoders[m](inputs[m]) for m in self.modalities], dim=1)
-        return self.trunk(fused)
+        return self.trunk(self.fuse(inputs))
 
     def forward(self, inputs: dict[str, torch.Tensor]):
-        shared = self.features(inputs)
+        fused = self.fuse(inputs)
+        shared = self.trunk(fused)
+        both = torch.cat([shared, fused], dim=1)
         per_task = torch.relu(
-            torch.einsum("bh,the->bte", shared, self.projections) + self.projection_bias
+            torch.einsum("bh,the->bte", both, self.projections) + self.projection_bias
         )
         mixed, weights = self.attention(per_task)
         outputs = [head(mixed[:, t]) for t, head in enumerate(self.heads)]
@@ -140,8 +153,8 @@ class M3HModel:
         max_epochs: int = 30,
         patience: int = 4,
         batch_size: int = 128,
-        lr: float = 3e-3,
-        weight_decay: float = 1e-4,
+        lr: float = 1e-3,
+        weight_decay: float = 1e-3,
         dropout: float = 0.1,
         image_pool: int = 2,
         seed: int = 0,

@@ -26,6 +26,76 @@ def _labels(cohort: Cohort, task: str, against: str) -> np.ndarray:
     return source[task].to_numpy()
 
 
+def fit_single_and_multitask(
+    train: Cohort,
+    val: Cohort,
+    test: Cohort,
+    *,
+    tasks: Sequence[str] | None = None,
+    seeds: Sequence[int] = (0,),
+    multitask: Any = None,
+    verbose: bool = True,
+    **model_kwargs: Any,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Test-set probabilities of single-task and multitask models, averaged over ``seeds``.
+
+    ``multitask`` may be an already fitted :class:`~m3h_lite.model.M3HModel` on these tasks
+    (one seed only): it is reused instead of trained again.
+    Returns ``(single, multitask)``, each a mapping task -> P(y=1) for the test patients.
+    """
+    from .model import M3HModel
+
+    tasks = list(train.tasks.diagnoses if tasks is None else tasks)
+    not_binary = [t for t in tasks if train.tasks[t].problem_class != "binary"]
+    if not_binary:
+        raise ValueError(f"single_vs_multitask compares binary tasks; {not_binary} are not.")
+    model_kwargs = {"verbose": False, **model_kwargs}
+    single = {t: np.zeros(len(test)) for t in tasks}
+    multi = {t: np.zeros(len(test)) for t in tasks}
+    runs = [(seed, t) for seed in seeds for t in tasks]
+    if multitask is None:
+        runs = [(seed, None) for seed in seeds] + runs
+    else:
+        if len(seeds) != 1 or list(multitask.task_names_) != tasks:
+            raise ValueError(
+                "A fitted multitask model can be reused only with one seed and the same tasks "
+                f"(it has {list(multitask.task_names_)})."
+            )
+        proba = multitask.predict_proba(test)
+        multi = {t: np.asarray(proba[t], dtype=float) for t in tasks}
+    for seed, task in tqdm(runs, desc="models", disable=not verbose, leave=False):
+        names = tasks if task is None else [task]
+        model = M3HModel(tasks=names, seed=seed, **model_kwargs).fit(train, val_cohort=val)
+        proba = model.predict_proba(test)
+        for t in names:
+            (multi if task is None else single)[t] += proba[t] / len(seeds)
+    return single, multi
+
+
+def gain_table(
+    train: Cohort,
+    test: Cohort,
+    single: dict[str, np.ndarray],
+    multi: dict[str, np.ndarray],
+    *,
+    against: str = "recorded",
+) -> pd.DataFrame:
+    """Per-task AUROC of single-task and multitask predictions, gains, rarest task first."""
+    tasks = list(single)
+    table = pd.DataFrame(
+        {
+            "train_positives": [int(train.labels[t].sum()) for t in tasks],
+            "prevalence": [float(train.labels[t].mean()) for t in tasks],
+            "single": [roc_auc_score(_labels(test, t, against), single[t]) for t in tasks],
+            "multitask": [roc_auc_score(_labels(test, t, against), multi[t]) for t in tasks],
+        },
+        index=pd.Index(tasks, name="task"),
+    )
+    table["gain"] = table["multitask"] - table["single"]
+    table["relative_gain_pct"] = 100 * table["gain"] / table["single"]
+    return table.sort_values("train_positives", kind="stable")
+
+
 def single_vs_multitask(
     train: Cohort,
     val: Cohort,
@@ -34,6 +104,7 @@ def single_vs_multitask(
     tasks: Sequence[str] | None = None,
     against: str = "recorded",
     seeds: Sequence[int] = (0,),
+    multitask: Any = None,
     verbose: bool = True,
     **model_kwargs: Any,
 ) -> pd.DataFrame:
@@ -44,7 +115,9 @@ def single_vs_multitask(
     train, val, test : cohorts (val drives early stopping).
     tasks : binary tasks (default: every diagnosis).
     against : score against ``"recorded"`` or ``"true"`` labels.
-    seeds : training seeds; AUROCs are averaged over them (less noise, more time).
+    seeds : training seeds; the models' probabilities are averaged over them (a small
+        ensemble: less noise, more time).
+    multitask : optionally, the multitask model already fitted (saves one training).
     model_kwargs : passed to every :class:`~m3h_lite.model.M3HModel` (e.g. ``alpha``).
 
     Returns
@@ -52,38 +125,18 @@ def single_vs_multitask(
     DataFrame indexed by task with training positives, prevalence, ``single``,
     ``multitask``, ``gain`` (AUROC points) and ``relative_gain_pct``, rarest task first.
     """
-    from .model import M3HModel
-
-    tasks = list(train.tasks.diagnoses if tasks is None else tasks)
-    not_binary = [t for t in tasks if train.tasks[t].problem_class != "binary"]
-    if not_binary:
-        raise ValueError(f"single_vs_multitask compares binary tasks; {not_binary} are not.")
-    model_kwargs = {"verbose": False, **model_kwargs}
-    single = dict.fromkeys(tasks, 0.0)
-    multi = dict.fromkeys(tasks, 0.0)
-    runs = [(seed, None) for seed in seeds] + [(seed, t) for seed in seeds for t in tasks]
-    for seed, task in tqdm(runs, desc="models", disable=not verbose, leave=False):
-        names = tasks if task is None else [task]
-        model = M3HModel(tasks=names, seed=seed, **model_kwargs).fit(train, val_cohort=val)
-        proba = model.predict_proba(test)
-        for t in names:
-            score = roc_auc_score(_labels(test, t, against), proba[t]) / len(seeds)
-            if task is None:
-                multi[t] += score
-            else:
-                single[t] += score
-    table = pd.DataFrame(
-        {
-            "train_positives": [int(train.labels[t].sum()) for t in tasks],
-            "prevalence": [float(train.labels[t].mean()) for t in tasks],
-            "single": [single[t] for t in tasks],
-            "multitask": [multi[t] for t in tasks],
-        },
-        index=pd.Index(tasks, name="task"),
+    _labels(test, train.tasks.names[0], against)  # validate early, before training
+    single, multi = fit_single_and_multitask(
+        train,
+        val,
+        test,
+        tasks=tasks,
+        seeds=seeds,
+        multitask=multitask,
+        verbose=verbose,
+        **model_kwargs,
     )
-    table["gain"] = table["multitask"] - table["single"]
-    table["relative_gain_pct"] = 100 * table["gain"] / table["single"]
-    return table.sort_values("train_positives")
+    return gain_table(train, test, single, multi, against=against)
 
 
 def win_summary(table: pd.DataFrame) -> pd.Series:

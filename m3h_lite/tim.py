@@ -14,9 +14,12 @@ measured three ways, from cheapest to most careful:
   (sampled permutations), so that each source gets credit fairly whatever else is learned.
 
 Positive TIM: learning s helps t (shared causes); negative: s competes with t for the
-shared representation (negative transfer). The metric is the test AUROC, by default
-against the generator's *true* labels (less noisy than recorded ones; a real hospital can
-only use recorded labels). :func:`attention_view` reads the same question from a trained
+shared representation (negative transfer). The metric is the test AUROC (``"auroc"``),
+against the generator's *true* labels by default (less noisy than recorded ones; a real
+hospital can only use recorded labels), or ``"bayes_rank"``: the Spearman correlation of
+the model's score with the true probability of disease. ``bayes_rank`` needs the
+simulator's truth, but it is far less noisy than AUROC on a few dozen positives, so small
+interactions stand out. :func:`attention_view` reads the same question from a trained
 model's attention weights, for free. Introduced in notebook 06.
 """
 
@@ -34,7 +37,12 @@ from tqdm.auto import tqdm
 
 from .hospital.cohort import Cohort
 
-_METRICS = {"auroc": roc_auc_score, "auprc": average_precision_score}
+
+def _bayes_rank(probability: np.ndarray, score: np.ndarray) -> float:
+    return float(spearmanr(probability, score).statistic)
+
+
+_METRICS = {"auroc": roc_auc_score, "auprc": average_precision_score, "bayes_rank": _bayes_rank}
 
 
 class TaskSubsetScorer:
@@ -67,6 +75,8 @@ class TaskSubsetScorer:
         self.cache: dict[frozenset[str], dict[str, float]] = {}
 
     def labels(self, task: str) -> np.ndarray:
+        if self.metric == "bayes_rank":
+            return self.evaluation.truth.probabilities[task].to_numpy()
         source = self.evaluation.truth.labels if self.against == "true" else self.evaluation.labels
         return source[task].to_numpy()
 

@@ -71,7 +71,9 @@ def test_save_and_load_round_trip(tiny, fitted, tmp_path):
     fitted.save(tmp_path / "model")
     loaded = m3h.M3HModel.load(tmp_path / "model")
     for t in TASKS:
-        np.testing.assert_allclose(loaded.predict_proba(tiny[3])[t], fitted.predict_proba(tiny[3])[t])
+        np.testing.assert_allclose(
+            loaded.predict_proba(tiny[3])[t], fitted.predict_proba(tiny[3])[t]
+        )
     with pytest.raises(FileNotFoundError, match="M3HModel"):
         m3h.M3HModel.load(tmp_path / "nothing")
 
@@ -205,7 +207,12 @@ def test_single_vs_multitask_table(tiny):
     _, train, val, test = tiny
     table = m3h.single_vs_multitask(train, val, test, tasks=TASKS[:2], **FAST)
     assert list(table.columns) == [
-        "train_positives", "prevalence", "single", "multitask", "gain", "relative_gain_pct"
+        "train_positives",
+        "prevalence",
+        "single",
+        "multitask",
+        "gain",
+        "relative_gain_pct",
     ]
     assert table["train_positives"].is_monotonic_increasing
     summary = m3h.win_summary(table)
@@ -234,3 +241,16 @@ def test_tim_shapley_uses_the_cache(tiny):
     shapley = m3h.tim_shapley(scorer, TASKS[:2], n_permutations=2)
     pairwise = m3h.tim_pairwise(scorer, TASKS[:2])
     pd.testing.assert_frame_equal(shapley, pairwise)  # with two tasks they coincide
+
+
+def test_single_vs_multitask_reuses_a_fitted_model(tiny, fitted):
+    _, train, val, test = tiny
+    table = m3h.single_vs_multitask(train, val, test, tasks=TASKS, multitask=fitted, **FAST)
+    expected = fitted.predict_proba(test)
+    from sklearn.metrics import roc_auc_score
+
+    assert table.loc["sepsis", "multitask"] == pytest.approx(
+        roc_auc_score(test.labels["sepsis"], expected["sepsis"])
+    )
+    with pytest.raises(ValueError, match="same tasks"):
+        m3h.single_vs_multitask(train, val, test, tasks=TASKS[:2], multitask=fitted, **FAST)

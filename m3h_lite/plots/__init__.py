@@ -15,6 +15,7 @@ from .evaluation import metric_by_task, reliability_diagram, roc_curves
 from .fusion import fusion_comparison, shapley_bars
 
 # -- multitask, attention, TIM (notebooks 04-07) --
+# isort: split
 from . import multitask
 
 # -- fairness (notebooks 08-10) --
@@ -36,6 +37,8 @@ __all__ = [
     "reliability_diagram",
     "roc_curves",
     "shapley_bars",
+    # multitask, attention, TIM
+    "multitask",
 ]
 __all__ += [
     "fairness",
@@ -45,4 +48,3 @@ __all__ += [
     "mean_images",
     "threshold_curves",
 ]
-__all__ += ["multitask"]

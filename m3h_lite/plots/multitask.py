@@ -22,7 +22,9 @@ def gain_bars(table: pd.DataFrame, *, ax=None):
         ax = _axes(ax, (6, 0.3 * len(table) + 1))
         gains = table["relative_gain_pct"][::-1]
         colours = [OKABE_ITO[2] if g > 0 else OKABE_ITO[3] for g in gains]
-        labels = [f"{t} ({n})" for t, n in zip(gains.index, table["train_positives"][::-1], strict=True)]
+        labels = [
+            f"{t} ({n})" for t, n in zip(gains.index, table["train_positives"][::-1], strict=True)
+        ]
         ax.barh(labels, gains.to_numpy(), color=colours)
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel("relative AUROC gain of multitask (%)")
@@ -50,7 +52,9 @@ def alpha_sweep(sweep: pd.DataFrame, *, ax=None):
         ax = _axes(ax, (5, 3.5))
         for i, column in enumerate(sweep.columns):
             lw = 2.5 if column == "mean" else 1.0
-            ax.plot(sweep.index, sweep[column], marker="o", lw=lw, label=column, color=OKABE_ITO[i % 8])
+            ax.plot(
+                sweep.index, sweep[column], marker="o", lw=lw, label=column, color=OKABE_ITO[i % 8]
+            )
         ax.set_xscale("symlog", linthresh=0.5)
         ax.set_xlabel("alpha (0 = self-exploitation only; large = cross-exploration)")
         ax.set_ylabel("test AUROC")
@@ -91,7 +95,14 @@ def tim_vs_truth(tim: pd.DataFrame, truth: pd.DataFrame, *, attention: pd.DataFr
     true = truth.loc[tasks, tasks].copy()
     true_values = true.to_numpy(dtype=float, copy=True)
     np.fill_diagonal(true_values, np.nan)
-    panels.append(("truth: shared factors", pd.DataFrame(true_values, index=tasks, columns=tasks), "Greens", False))
+    panels.append(
+        (
+            "truth: shared factors",
+            pd.DataFrame(true_values, index=tasks, columns=tasks),
+            "Greens",
+            False,
+        )
+    )
     with style():
         fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4))
         for ax, (title, matrix, cmap, centre) in zip(np.atleast_1d(axes), panels, strict=True):
