@@ -31,7 +31,7 @@ def _check_ids(group_ids: torch.Tensor, n_groups: int) -> None:
 
 
 class ERM(nn.Module):
-    """Empirical risk minimisation: the plain mean loss (the baseline every method beats?)."""
+    """Empirical risk minimisation: the plain mean loss, the baseline the others are compared with."""
 
     name = "ERM"
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 from .hospital.cohort import Cohort
 
@@ -127,10 +128,17 @@ class SmallNet:
         params = list(self._net.parameters())
         group_ids = None
         if self.mitigation is not None:
-            column = cohort.groups[self.mitigation.attribute]
-            codes = column.cat.codes.to_numpy() if hasattr(column, "cat") else None
-            if codes is None:
-                codes = pd_codes(column)
+            attribute = self.mitigation.attribute
+            if attribute not in cohort.groups:
+                raise KeyError(
+                    f"Mitigation attribute {attribute!r} is not a group column; "
+                    f"choose one of {list(cohort.groups)}."
+                )
+            column = cohort.groups[attribute]
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                codes = column.cat.codes.to_numpy()
+            else:
+                codes = np.unique(column.astype(str).to_numpy(), return_inverse=True)[1]
             group_ids = torch.from_numpy(codes.astype(np.int64))
             n_groups = int(codes.max()) + 1
             self.mitigation.reset(n_groups=n_groups, feature_dim=self.hidden)
@@ -186,9 +194,3 @@ class SmallNet:
     def embed(self, cohort: Cohort) -> np.ndarray:
         """The penultimate features (n, hidden): what a probe reads."""
         return self._forward(cohort)[0]
-
-
-def pd_codes(column) -> np.ndarray:
-    """Integer codes of a non-categorical column (sorted unique values)."""
-    _, codes = np.unique(np.asarray(column, dtype=str), return_inverse=True)
-    return codes

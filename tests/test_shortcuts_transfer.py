@@ -61,6 +61,8 @@ def test_smallnet_refusals(small_cohort):
         m3h.SmallNet().embed(small_cohort)
     with pytest.raises(KeyError, match="Unknown binary task"):
         m3h.SmallNet(tasks=("flu",)).fit(small_cohort)
+    with pytest.raises(KeyError, match="not a group column"):
+        m3h.SmallNet(mitigation=m3h.GroupDRO(attribute="religion")).fit(small_cohort)
 
 
 @pytest.mark.parametrize("method", ["resample", "reweight", "groupdro", "dann"])
