@@ -94,9 +94,6 @@ class ThresholdExplorer(StaticFallbackBox):
             "the threshold (a static figure is shown where widgets cannot run)."
         )
 
-    def static_state(self) -> bytes:
-        return self._png
-
 
 def threshold_explorer(cohort: Cohort, scores: Any, *, task: str, attribute: str | Sequence[str],
                        **options: Any) -> ThresholdExplorer:  # fmt: skip
