@@ -50,6 +50,16 @@ def test_transfer_family_small():
     assert set(transfer_correlations(out, n_bootstrap=50).index) == {"gap", "auroc"}
     rules = compare_selection_rules(out)
     assert "least encoding" in rules.index
+    elsewhere = m3h.generate_cohort(300, seed=5, sites=["river"], image_shortcut=0.0)
+    other = run_transfer_family(cohort, specs[:1], test_site="river", new_site=elsewhere)
+    assert other.loc[0, "id_gap"] == out.loc[0, "id_gap"]  # same model, same ID result
+    with pytest.raises(ValueError, match="must be unseen"):
+        run_transfer_family(
+            cohort,
+            specs[:1],
+            test_site="river",
+            new_site=m3h.generate_cohort(200, seed=5, sites=["north"]),
+        )
     with pytest.raises(KeyError, match="lack columns"):
         compare_selection_rules(pd.DataFrame({"model": ["a"]}))
 
