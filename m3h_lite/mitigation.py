@@ -69,8 +69,10 @@ class ERM(nn.Module):
 class ReSample(ERM):
     """Group-balanced sampling: each (label, group) cell drawn equally often.
 
-    A patient's weight is N / n_(y,a), the size of their cell. With several tasks, y is
-    "any recorded finding" (or the task in column ``label_column``). ``power`` interpolates
+    A patient's weight is N / n_(y,a), the size of their cell. With several binary tasks,
+    y is "any recorded finding" (or the task in column ``label_column``), the label whose
+    "no finding" underdiagnosis gap the fairness notebooks measure; trainers pass only the
+    binary task columns (with none, the groups alone are balanced). ``power`` interpolates
     from plain sampling (0) to full balancing (1): the main hyperparameter.
     """
 
@@ -94,7 +96,9 @@ class ReSample(ERM):
         group_ids = np.asarray(group_ids, dtype=int)
         labels = np.asarray(labels, dtype=float)
         labels = np.nan_to_num(labels, nan=0.0)
-        if labels.ndim == 2:
+        if labels.ndim == 2 and labels.shape[1] == 0:
+            y = np.zeros(len(labels))  # no binary task: balance the groups alone
+        elif labels.ndim == 2:
             y = labels.max(axis=1) if self.label_column is None else labels[:, self.label_column]
         else:
             y = labels

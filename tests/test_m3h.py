@@ -254,3 +254,20 @@ def test_single_vs_multitask_reuses_a_fitted_model(tiny, fitted):
     )
     with pytest.raises(ValueError, match="same tasks"):
         m3h.single_vs_multitask(train, val, test, tasks=TASKS[:2], multitask=fitted, **FAST)
+
+
+def test_resample_sees_only_the_binary_tasks(tiny):
+    """Disposition codes and standardised length of stay are not findings for ReSample."""
+    _, train, val, _ = tiny
+    seen = {}
+
+    class Spy(m3h.mitigation.ReSample):
+        def sampling_weights(self, group_ids, labels):
+            seen["labels"] = labels
+            return super().sampling_weights(group_ids, labels)
+
+    tasks = ["sepsis", "disposition", "length_of_stay"]
+    model = m3h.M3HModel(tasks=tasks, modalities=("tabular",), mitigation=Spy(), **FAST)
+    model.fit(train, val_cohort=val)
+    assert seen["labels"].shape == (len(train), 1)
+    np.testing.assert_array_equal(seen["labels"][:, 0], train.labels["sepsis"].to_numpy(float))

@@ -82,3 +82,9 @@ def test_make_mitigation():
     assert isinstance(mx.make_mitigation(None), mx.ERM)
     with pytest.raises(ValueError, match="Unknown mitigation"):
         mx.make_mitigation("fairness")
+
+
+def test_resample_without_binary_tasks_balances_groups():
+    groups = np.array([0, 0, 0, 1])
+    w = mx.ReSample().sampling_weights(groups, np.zeros((4, 0)))
+    assert np.allclose(w, [4 / 3, 4 / 3, 4 / 3, 4])
