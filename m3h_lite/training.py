@@ -152,7 +152,12 @@ def train_network(
     groups_tensor = None
     if mitigation is not None:
         groups_tensor = torch.as_tensor(group_ids, dtype=torch.long, device=device)
-        sample_weights = mitigation.sampling_weights(group_ids, train_targets.cpu().numpy())
+        # Only binary columns are labels y for (label, group) cells: multiclass codes and
+        # standardised regression targets are not findings.
+        binary = [j for j, kind in enumerate(kinds) if kind == "binary"]
+        sample_weights = mitigation.sampling_weights(
+            group_ids, train_targets[:, binary].cpu().numpy()
+        )
 
     history = History()
     best_loss, best_state, bad_epochs = float("inf"), None, 0

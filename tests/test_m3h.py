@@ -287,3 +287,19 @@ def test_label_budget_is_a_seeded_subset_of_the_training_patients(tiny):
         m3h.label_budget(train, 0.5)
     table = m3h.single_vs_multitask(train, val, test, tasks=TASKS[:2], n_train=150, **FAST)
     assert table.loc[TASKS[0], "train_positives"] == int(small.labels[TASKS[0]].sum())
+
+def test_resample_sees_only_the_binary_tasks(tiny):
+    """Disposition codes and standardised length of stay are not findings for ReSample."""
+    _, train, val, _ = tiny
+    seen = {}
+
+    class Spy(m3h.mitigation.ReSample):
+        def sampling_weights(self, group_ids, labels):
+            seen["labels"] = labels
+            return super().sampling_weights(group_ids, labels)
+
+    tasks = ["sepsis", "disposition", "length_of_stay"]
+    model = m3h.M3HModel(tasks=tasks, modalities=("tabular",), mitigation=Spy(), **FAST)
+    model.fit(train, val_cohort=val)
+    assert seen["labels"].shape == (len(train), 1)
+    np.testing.assert_array_equal(seen["labels"][:, 0], train.labels["sepsis"].to_numpy(float))

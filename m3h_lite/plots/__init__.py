@@ -26,6 +26,12 @@ from .fusion import fusion_comparison, shapley_bars
 from . import multitask
 
 # -- fairness (notebooks 08-10) --
+from . import fairness as fairness
+from .fairness import encoding_vs_gap as encoding_vs_gap
+from .fairness import group_metric_bars as group_metric_bars
+from .fairness import id_vs_ood as id_vs_ood
+from .fairness import mean_images as mean_images
+from .fairness import threshold_curves as threshold_curves
 
 __all__ = [
     "MODALITY_COLOURS",
@@ -47,4 +53,12 @@ __all__ = [
     "shapley_bars",
     # multitask, attention, TIM
     "multitask",
+]
+__all__ += [
+    "fairness",
+    "encoding_vs_gap",
+    "group_metric_bars",
+    "id_vs_ood",
+    "mean_images",
+    "threshold_curves",
 ]

@@ -7,5 +7,6 @@ Widgets sit on top of the library: nothing in the core imports them.
 from .patient_card import PatientCard, patient_card
 
 # -- threshold explorer (notebook 08) --
+from .threshold_explorer import ThresholdExplorer, threshold_explorer
 
-__all__ = ["PatientCard", "patient_card"]
+__all__ = ["PatientCard", "ThresholdExplorer", "patient_card", "threshold_explorer"]

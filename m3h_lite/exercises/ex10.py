@@ -1,0 +1,96 @@
+"""Exercises for notebook 10 (mitigation and transfer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .engine import Exercise, Incorrect, ThinkAbout, expect_choice
+
+
+def _check_q1(answer: Any) -> None:
+    from ..mitigation import GroupDRO
+
+    if not isinstance(answer, GroupDRO):
+        raise Incorrect(
+            f"build a GroupDRO object (m3h.GroupDRO(...)), got {type(answer).__name__}."
+        )
+    if answer.attribute != "sex":
+        raise Incorrect(f"it protects {answer.attribute!r}; the question asks for 'sex'.")
+    if abs(answer.eta - 0.05) > 1e-12:
+        raise Incorrect(f"its step size eta is {answer.eta}; the question asks for 0.05.")
+
+
+def _example_correct() -> Any:
+    from ..mitigation import GroupDRO
+
+    return GroupDRO(attribute="sex", eta=0.05)
+
+
+def _example_wrong() -> Any:
+    from ..mitigation import GroupDRO
+
+    return GroupDRO(attribute="race_ethnicity", eta=0.05)
+
+
+q1 = Exercise(
+    name="q1",
+    question="Build a GroupDRO mitigation that protects the groups of `sex`, with eta = 0.05.",
+    checker=_check_q1,
+    hints=[
+        "Mitigations are objects: `m3h.GroupDRO(attribute=..., eta=...)`.",
+        "`attribute` is a column of `cohort.groups`.",
+    ],
+    solution_text="```python\nanswer = m3h.GroupDRO(attribute='sex', eta=0.05)\n```",
+    example_correct=_example_correct,
+    example_wrong=_example_wrong,
+    success="Pass it as `mitigation=` to a model and its training loss becomes GroupDRO's.",
+)
+
+
+def _check_q2(answer: Any) -> None:
+    expect_choice(
+        answer,
+        "labels",
+        {
+            "images": (
+                "the images are honest: they show the disease. The texture only lets the "
+                "model recognise the group."
+            ),
+            "sampling": (
+                "balancing who is sampled does not change what each patient's record says: "
+                "an under-recorded diagnosis stays under-recorded however often it is drawn."
+            ),
+        },
+    )
+
+
+q2 = Exercise(
+    name="q2",
+    question=(
+        "ReSample, ReWeight and GroupDRO did not close the underdiagnosis gap here. Where "
+        "does the bias they cannot reach sit: 'images', 'sampling' or 'labels'?"
+    ),
+    checker=_check_q2,
+    hints=["Recall notebook 08: what did the records do to women's and Black patients' diagnoses?"],
+    solution_text=(
+        "'labels'. The records miss diagnoses in some groups; every method here still "
+        "learns from those records, and upweighting a group upweights its missing labels."
+    ),
+    example_correct=lambda: "labels",
+    example_wrong=lambda: "sampling",
+)
+
+
+q3 = ThinkAbout(
+    name="q3",
+    question=(
+        "You will deploy a model bought from another hospital. What would you do before and "
+        "after go-live to know whether it is fair for your patients?"
+    ),
+    model_answer=(
+        "Audit it locally before use (on your own patients, ideally with labels checked for "
+        "under-recording), choose the threshold locally, and keep monitoring subgroup error "
+        "rates after deployment: fairness measured elsewhere, or before a shift, does not "
+        "transfer reliably."
+    ),
+)

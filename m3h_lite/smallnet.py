@@ -1,0 +1,196 @@
+"""A small image (+ labs) network for fast fairness experiments.
+
+The fairness notebooks train families of a dozen or more models in seconds on one core, so
+they use this small multitask network rather than the full M3H model: per-image normalised
+chest images (and optionally the standardised vitals and labs, never demographics) -> a
+hidden layer (the penultimate features a probe reads) -> one logit per diagnosis. It has the
+same interface as the course's bigger models (``fit``, ``predict_proba``, ``embed``) and the
+same mitigation hooks (:mod:`m3h_lite.mitigation`), so audits and probes work on either.
+Introduced in notebook 09.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .hospital.cohort import Cohort
+
+IMAGE_TASKS: tuple[str, ...] = (
+    "heart_failure",
+    "pneumonia",
+    "copd_exacerbation",
+    "pulmonary_embolism",
+)
+"""Diagnoses a chest image shows (heart size, opacities, effusions, hyper-inflation)."""
+
+_MODALITIES = ("images", "tabular")
+
+
+def image_features(cohort: Cohort, *, per_image: bool = True) -> np.ndarray:
+    """Flattened images; with ``per_image`` each is normalised to mean 0 and s.d. 1, which
+    removes most of a scanner's brightness and contrast (a standard preprocessing step)."""
+    x = cohort.images.reshape(len(cohort), -1).astype(np.float32)
+    if not per_image:
+        return x
+    x = x - x.mean(axis=1, keepdims=True)
+    return x / np.maximum(x.std(axis=1, keepdims=True), 1e-6)
+
+
+class SmallNet:
+    """Small multitask network: inputs -> ReLU layer of ``hidden`` units -> one logit per task.
+
+    Parameters
+    ----------
+    tasks : binary diagnoses to predict (default: the image-visible ones).
+    modalities : ``("images",)`` or ``("images", "tabular")`` (measurements only).
+    hidden : width of the penultimate layer: the capacity knob.
+    mitigation : an object from :mod:`m3h_lite.mitigation` (default: plain ERM).
+    epochs, batch_size, lr, weight_decay : training settings.
+    seed : seeds initialisation and batch order.
+    per_image : normalise each image by its own mean and s.d. before the shared scaling.
+    """
+
+    def __init__(
+        self,
+        *,
+        tasks: Sequence[str] = IMAGE_TASKS,
+        modalities: Sequence[str] = ("images",),
+        hidden: int = 32,
+        mitigation: object | None = None,
+        epochs: int = 8,
+        batch_size: int = 128,
+        lr: float = 3e-3,
+        weight_decay: float = 1e-4,
+        seed: int = 0,
+        per_image: bool = True,
+    ) -> None:
+        unknown = [m for m in modalities if m not in _MODALITIES]
+        if unknown or not modalities:
+            raise ValueError(f"Unknown modalities {unknown}; SmallNet reads {list(_MODALITIES)}.")
+        if int(hidden) < 1 or int(epochs) < 1:
+            raise ValueError("hidden and epochs must be at least 1.")
+        self.tasks = tuple(tasks)
+        self.modalities = tuple(modalities)
+        self.hidden = int(hidden)
+        self.mitigation = mitigation
+        self.epochs = int(epochs)
+        self.batch_size = int(batch_size)
+        self.lr = float(lr)
+        self.weight_decay = float(weight_decay)
+        self.seed = int(seed)
+        self.per_image = bool(per_image)
+        self._net = None
+
+    def __repr__(self) -> str:
+        method = "ERM" if self.mitigation is None else self.mitigation.describe()
+        return f"SmallNet({'+'.join(self.modalities)}, hidden={self.hidden}, {method})"
+
+    # ------------------------------------------------------------------ features
+    def _inputs(self, cohort: Cohort, *, fit: bool = False) -> np.ndarray:
+        parts = []
+        if "images" in self.modalities:
+            parts.append(image_features(cohort, per_image=self.per_image))
+        if "tabular" in self.modalities:
+            tab = cohort.tabular[cohort.measurement_columns].to_numpy(dtype=np.float32)
+            parts.append(np.isnan(tab).astype(np.float32))
+            parts.append(tab)
+        x = np.concatenate(parts, axis=1)
+        if fit:
+            self._mean = np.nanmean(x, axis=0)
+            self._std = np.nanstd(x, axis=0) + 1e-3
+        x = (x - self._mean) / self._std
+        return np.nan_to_num(x, nan=0.0).astype(np.float32)
+
+    # ------------------------------------------------------------------ training
+    def fit(self, cohort: Cohort) -> SmallNet:
+        """Train on the recorded labels of ``cohort`` (what a hospital would train on)."""
+        import torch
+        from torch import nn
+
+        binary = cohort.tasks.of_class("binary")
+        unknown = [t for t in self.tasks if t not in binary]
+        if unknown:
+            raise KeyError(f"Unknown binary task(s) {unknown}; binary tasks: {binary}.")
+        torch.set_num_threads(1)
+        torch.manual_seed(self.seed)
+        x = torch.from_numpy(self._inputs(cohort, fit=True))
+        y_np = cohort.labels[list(self.tasks)].to_numpy(dtype=np.float32)
+        y = torch.from_numpy(y_np.copy())
+        self._net = nn.ModuleDict(
+            {
+                "encoder": nn.Sequential(nn.Linear(x.shape[1], self.hidden), nn.ReLU()),
+                "head": nn.Linear(self.hidden, len(self.tasks)),
+            }
+        )
+        params = list(self._net.parameters())
+        group_ids = None
+        if self.mitigation is not None:
+            attribute = self.mitigation.attribute
+            if attribute not in cohort.groups:
+                raise KeyError(
+                    f"Mitigation attribute {attribute!r} is not a group column; "
+                    f"choose one of {list(cohort.groups)}."
+                )
+            column = cohort.groups[attribute]
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                codes = column.cat.codes.to_numpy()
+            else:
+                codes = np.unique(column.astype(str).to_numpy(), return_inverse=True)[1]
+            group_ids = torch.from_numpy(codes.astype(np.int64))
+            n_groups = int(codes.max()) + 1
+            self.mitigation.reset(n_groups=n_groups, feature_dim=self.hidden)
+            params += list(self.mitigation.parameters())
+        optimiser = torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
+        generator = torch.Generator().manual_seed(self.seed)
+        weights = None
+        if self.mitigation is not None:
+            weights = self.mitigation.sampling_weights(group_ids.numpy(), y_np)
+        n = len(x)
+        for _ in range(self.epochs):
+            if weights is None:
+                order = torch.randperm(n, generator=generator)
+            else:
+                order = torch.multinomial(
+                    torch.as_tensor(weights, dtype=torch.float64), n, True, generator=generator
+                )
+            for start in range(0, n, self.batch_size):
+                rows = order[start : start + self.batch_size]
+                features = self._net["encoder"](x[rows])
+                logits = self._net["head"](features)
+                per_sample = nn.functional.binary_cross_entropy_with_logits(
+                    logits, y[rows], reduction="none"
+                ).mean(dim=1)
+                if self.mitigation is None:
+                    loss = per_sample.mean()
+                else:
+                    loss = self.mitigation.reduce(per_sample, group_ids[rows])
+                    extra = self.mitigation.adversary_loss(features, group_ids[rows])
+                    if extra is not None:
+                        loss = loss + extra
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+        return self
+
+    # ------------------------------------------------------------------ outputs
+    def _forward(self, cohort: Cohort) -> tuple[np.ndarray, np.ndarray]:
+        import torch
+
+        if self._net is None:
+            raise RuntimeError("Fit the model first: model.fit(train_cohort).")
+        with torch.no_grad():
+            features = self._net["encoder"](torch.from_numpy(self._inputs(cohort)))
+            prob = torch.sigmoid(self._net["head"](features))
+        return features.numpy(), prob.numpy()
+
+    def predict_proba(self, cohort: Cohort) -> dict[str, np.ndarray]:
+        """Probability of each task: task -> (n,) array."""
+        prob = self._forward(cohort)[1]
+        return {task: prob[:, j].astype(float) for j, task in enumerate(self.tasks)}
+
+    def embed(self, cohort: Cohort) -> np.ndarray:
+        """The penultimate features (n, hidden): what a probe reads."""
+        return self._forward(cohort)[0]

@@ -1,0 +1,200 @@
+"""Fair here, fair there? Models tuned at some hospitals, evaluated at a new one.
+
+Yang et al. (Nat Med 2024) trained many models (algorithms x hyperparameters) at one set of
+hospitals, and found that a model's in-distribution (ID) fairness gap says little about its
+gap at a new hospital (out of distribution, OOD), while its AUROC carries over much better.
+They also compared ways to *select* a model for the new site: the smallest ID gap, the best
+ID AUROC, or the least attribute encoding. This module repeats the experiment on the
+synthetic hospital with :func:`m3h_lite.splits.split_by_site`. Introduced in notebook 10.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from .hospital.cohort import Cohort
+from .shortcuts import SHORTCUT_ATTRIBUTE, ModelSpec, bootstrap_correlation, measure_model
+
+
+def default_transfer_family() -> list[ModelSpec]:
+    """Fourteen models: capacities, inputs and the five training algorithms."""
+    specs = [
+        ModelSpec(hidden=4, epochs=4),
+        ModelSpec(hidden=16, epochs=8),
+        ModelSpec(hidden=64, epochs=10),
+        ModelSpec(hidden=16, epochs=8, modalities=("images", "tabular")),
+        ModelSpec(hidden=64, epochs=10, modalities=("images", "tabular")),
+    ]
+    for modalities in (("images",), ("images", "tabular")):
+        specs += [
+            ModelSpec(hidden=32, epochs=8, method="resample", modalities=modalities),
+            ModelSpec(hidden=32, epochs=8, method="reweight", modalities=modalities),
+            ModelSpec(
+                hidden=32, epochs=8, method="groupdro", options={"eta": 0.05}, modalities=modalities
+            ),  # fmt: skip
+        ]
+    specs += [
+        ModelSpec(hidden=32, epochs=8, method="dann", options={"lam": 0.3}),
+        ModelSpec(hidden=32, epochs=8, method="dann", options={"lam": 1.0}),
+        ModelSpec(
+            hidden=32,
+            epochs=8,
+            method="dann",
+            options={"lam": 1.0},
+            modalities=("images", "tabular"),
+        ),  # fmt: skip
+    ]
+    return specs
+
+
+def site_splits(
+    cohort: Cohort, *, test_site: str, seed: int = 0
+) -> tuple[Cohort, Cohort, Cohort, Cohort]:
+    """Train, validation and ID-test patients from the training sites; the new site's patients.
+
+    The training sites' patients are split 60/20/20 (by :func:`split_by_site`, then halving
+    its validation part); every patient of ``test_site`` is the OOD test set.
+    """
+    from .splits import split_by_site
+
+    split = split_by_site(cohort, test_sites=test_site, val_size=0.4, seed=seed)
+    val, id_test = train_test_split(split.val, test_size=0.5, random_state=seed)
+    parts = (split.train, np.sort(val), np.sort(id_test), split.test)
+    return tuple(cohort.subset(rows) for rows in parts)
+
+
+def run_transfer_family(
+    cohort: Cohort,
+    specs: Sequence[ModelSpec] | None = None,
+    *,
+    test_site: str = "river",
+    new_site: Cohort | None = None,
+    against: str = "true",
+    seed: int = 0,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Train each model at the other sites; measure ID and OOD gap, AUROC and encoding.
+
+    The threshold is chosen at the training sites (validation patients, F1 of detecting a
+    finding) and kept at the new site, as a deployed model would be.
+
+    Parameters
+    ----------
+    cohort : patients of all sites; ``test_site`` is held out of training.
+    specs : the model family (default :func:`default_transfer_family`).
+    test_site : the unseen hospital.
+    new_site : optionally, a separately generated cohort to use as the unseen hospital
+        instead of ``cohort``'s ``test_site`` patients (e.g. a hospital whose scanner does
+        not carry the planted texture: ``generate_cohort(..., sites=["river"],
+        image_shortcut=0)``). Models and in-distribution results are unchanged.
+
+    Returns one row per model.
+    """
+    from tqdm.auto import tqdm
+
+    specs = list(default_transfer_family() if specs is None else specs)
+    if not specs:
+        raise ValueError("Give at least one ModelSpec.")
+    train, val, id_test, ood_test = site_splits(cohort, test_site=test_site, seed=seed)
+    if new_site is not None:
+        trained_at = set(train.groups["site"].astype(str))
+        overlap = trained_at & set(new_site.groups["site"].astype(str))
+        if overlap:
+            raise ValueError(
+                f"new_site contains training site(s) {sorted(overlap)}; a new hospital must "
+                f"be unseen (training sites: {sorted(trained_at)})."
+            )
+        ood_test = new_site
+    rows = []
+    for spec in tqdm(specs, disable=not progress, desc="training models"):
+        model = spec.build().fit(train)
+        inside = measure_model(model, val=val, test=id_test, against=against, seed=seed)
+        outside = measure_model(model, val=val, test=ood_test, against=against, seed=seed)
+        rows.append(
+            {
+                "model": spec.label + ("" if spec.modalities == ("images",) else " +labs"),
+                "method": spec.method,
+                "encoding": inside["encoding"],
+                "id_gap": inside["gap"],
+                "ood_gap": outside["gap"],
+                "id_auroc_gap": inside["auroc_gap"],
+                "ood_auroc_gap": outside["auroc_gap"],
+                "id_auroc": inside["auroc"],
+                "ood_auroc": outside["auroc"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def transfer_correlations(results: pd.DataFrame, **options: Any) -> pd.DataFrame:
+    """ID-vs-OOD correlation of the gap and of AUROC across the family, with bootstrap CIs."""
+    return pd.DataFrame(
+        {
+            metric: bootstrap_correlation(
+                results[f"id_{metric}"], results[f"ood_{metric}"], **options
+            )
+            for metric in ("gap", "auroc")
+        }
+    ).T.rename_axis("metric")
+
+
+SELECTION_RULES: dict[str, tuple[str, bool]] = {
+    "smallest ID gap": ("id_gap", True),
+    "best ID AUROC": ("id_auroc", False),
+    "least encoding": ("encoding", True),
+}
+"""Model-selection rule -> (column, smaller is better)."""
+
+
+def compare_selection_rules(results: pd.DataFrame) -> pd.DataFrame:
+    """Which model each rule picks at the training sites, and how fair it is at the new site.
+
+    Also shows the oracle (the smallest OOD gap, knowable only after deployment) and the
+    family's median OOD gap as a reference.
+    """
+    required = {"model", "encoding", "id_gap", "ood_gap", "id_auroc", "ood_auroc"}
+    missing = required - set(results.columns)
+    if missing:
+        raise KeyError(f"results lack columns {sorted(missing)}; use run_transfer_family().")
+    rows = {}
+    for rule, (column, smaller) in SELECTION_RULES.items():
+        pick = results[column].idxmin() if smaller else results[column].idxmax()
+        rows[rule] = results.loc[pick, ["model", "id_gap", "ood_gap", "ood_auroc"]]
+    rows["oracle (smallest OOD gap)"] = results.loc[
+        results["ood_gap"].idxmin(), ["model", "id_gap", "ood_gap", "ood_auroc"]
+    ]
+    table = pd.DataFrame(rows).T.rename_axis("rule")
+    table.loc["family median"] = [
+        "-",
+        results["id_gap"].median(),
+        results["ood_gap"].median(),
+        results["ood_auroc"].median(),
+    ]
+    return table.astype({"id_gap": float, "ood_gap": float, "ood_auroc": float})
+
+
+def mitigation_effect(results: pd.DataFrame) -> pd.DataFrame:
+    """Mean ID and OOD gap (and AUROC) per training algorithm."""
+    return (
+        results.groupby("method", sort=False)[
+            ["id_gap", "ood_gap", "id_auroc_gap", "ood_auroc_gap", "id_auroc", "ood_auroc"]
+        ]
+        .mean()
+        .rename_axis("method")
+    )
+
+
+__all__ = [
+    "SHORTCUT_ATTRIBUTE",
+    "compare_selection_rules",
+    "default_transfer_family",
+    "mitigation_effect",
+    "run_transfer_family",
+    "site_splits",
+    "transfer_correlations",
+]
