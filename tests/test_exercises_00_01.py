@@ -1,9 +1,12 @@
-"""Every exercise of notebooks 00 and 01 accepts its solution and rejects a typical mistake."""
+"""Notebooks 00 and 01: checkers name the specific mistakes and judge against the cohort.
+
+The contract every exercise follows is tested in test_exercises.py.
+"""
 
 import pytest
 
 from m3h_lite.exercises import ex00, ex01
-from m3h_lite.exercises.engine import CORRECT, INCORRECT, NOT_ATTEMPTED, Exercise, ThinkAbout
+from m3h_lite.exercises.engine import CORRECT, NOT_ATTEMPTED, Exercise, ThinkAbout
 
 
 def _questions(module):
@@ -14,49 +17,9 @@ def _questions(module):
     ]
 
 
-EXERCISES = [
-    pytest.param(q, id=f"{m.__name__.rsplit('.', 1)[1]}.{q.name}")
-    for m in (ex00, ex01)
-    for q in _questions(m)
-    if isinstance(q, Exercise)
-]
-
-
-def test_each_module_has_at_least_two_exercises():
-    for module in (ex00, ex01):
-        assert len([q for q in _questions(module) if isinstance(q, Exercise)]) >= 2
+def test_q0_teaches_the_workflow():
     assert ex00.q0.name == "q0"
-
-
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_accepts_example_correct(exercise):
-    assert exercise.check(exercise.example_correct()).status == CORRECT
-
-
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_rejects_example_wrong_with_a_message(exercise):
-    feedback = exercise.check(exercise.example_wrong())
-    assert feedback.status == INCORRECT
-    assert len(feedback.message.split()) >= 5  # a reason, not just "wrong"
-    assert "raised" not in feedback.message  # the checker explained it; nothing crashed
-
-
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_ellipsis_is_not_attempted(exercise):
-    assert exercise.check(...).status == NOT_ATTEMPTED
-
-
-@pytest.mark.parametrize("exercise", EXERCISES)
-def test_hints_and_solution_exist(exercise):
-    assert exercise.hints and exercise.hint().message
-    assert exercise.solution().message
-
-
-@pytest.mark.parametrize("exercise", EXERCISES)
-@pytest.mark.parametrize("odd", ["some text", [1, 2], {"a": 1}, float("nan")])
-def test_odd_answers_get_a_message(exercise, odd):
-    feedback = exercise.check(odd)
-    assert feedback.status == INCORRECT and feedback.message
+    assert len([q for q in _questions(ex00) if isinstance(q, Exercise)]) >= 2
 
 
 def test_specific_mistakes_are_named():

@@ -288,6 +288,7 @@ def test_label_budget_is_a_seeded_subset_of_the_training_patients(tiny):
     table = m3h.single_vs_multitask(train, val, test, tasks=TASKS[:2], n_train=150, **FAST)
     assert table.loc[TASKS[0], "train_positives"] == int(small.labels[TASKS[0]].sum())
 
+
 def test_resample_sees_only_the_binary_tasks(tiny):
     """Disposition codes and standardised length of stay are not findings for ReSample."""
     _, train, val, _ = tiny

@@ -2,7 +2,7 @@
 
 Without a widget frontend (nbval, GitHub, nbviewer, a PDF) a widget displays nothing but its
 text repr. :class:`StaticFallbackBox` adds, next to the widget view, a PNG of its current
-state and a stable text description, so the notebook still teaches. Introduced in notebook 08 (the threshold explorer).
+state and a stable text description, so the notebook still teaches. Used by the patient card (notebook 01) and the threshold explorer (notebook 08).
 """
 
 from __future__ import annotations

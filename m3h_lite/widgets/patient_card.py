@@ -9,29 +9,22 @@ Introduced in notebook 01.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
 from ..records import patient_position, patient_record
+from ._static import StaticFallbackBox, figure_png
 
 if TYPE_CHECKING:
     from ..hospital.cohort import Cohort
 
 
 def _card_png(cohort: Cohort, position: int) -> bytes:
-    import matplotlib.pyplot as plt
-
     from ..plots.cohort import patient_card_figure
 
-    fig = patient_card_figure(cohort, position)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return buffer.getvalue()
+    return figure_png(patient_card_figure(cohort, position))
 
 
 def _tables_html(cohort: Cohort, position: int) -> str:
@@ -53,7 +46,7 @@ def _tables_html(cohort: Cohort, position: int) -> str:
     )
 
 
-class PatientCard(widgets.VBox):
+class PatientCard(StaticFallbackBox):
     """Interactive card for one patient at a time; static PNG where widgets cannot render.
 
     Parameters
@@ -135,11 +128,9 @@ class PatientCard(widgets.VBox):
             "(a static image of the card is shown where widgets cannot run)."
         )
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        data = dict(super()._repr_mimebundle_(**kwargs) or {})
-        data["text/plain"] = self.description()
-        data["image/png"] = base64.b64encode(self._png).decode("ascii")
-        return data
+    def static_png(self) -> bytes:
+        """PNG of the card as it is now (the static fallback)."""
+        return self._png
 
 
 def patient_card(cohort: Cohort, *, patient: str | int = 0) -> PatientCard:
