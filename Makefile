@@ -19,8 +19,11 @@ $(BIN)/.installed: pyproject.toml
 
 setup: $(BIN)/.installed  ## create .venv with CPU-only torch and the package
 
+# Jupyter refuses to run as root unless told; containers often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: setup  ## open JupyterLab on the first notebook
-	$(BIN)/jupyter lab $(NOTEBOOK)
+	$(BIN)/jupyter lab $(ROOT_FLAG) $(NOTEBOOK)
 
 lint: setup
 	$(BIN)/ruff check .
