@@ -41,3 +41,11 @@ def test_explorer_refuses_bad_input(small_cohort):
         )
     with pytest.raises(ValueError, match="Length mismatch"):
         ThresholdExplorer(small_cohort, np.zeros(3), task="pneumonia", attribute="sex")
+
+
+def test_static_fallback_box_defaults_give_text_without_a_picture():
+    from m3h_lite.widgets._static import StaticFallbackBox
+
+    bundle = StaticFallbackBox()._repr_mimebundle_()
+    assert "interactive view" in bundle["text/plain"]
+    assert "image/png" not in bundle

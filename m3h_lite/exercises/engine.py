@@ -62,7 +62,7 @@ class Feedback:
 
 
 def is_blank(answer: Any) -> bool:
-    """True for the placeholders a learner has not replaced yet (``...`` or ``None``)."""
+    """True while the learner has not yet replaced the ``...`` (or ``None``) answer."""
     return answer is Ellipsis or answer is None
 
 

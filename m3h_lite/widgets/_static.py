@@ -27,18 +27,23 @@ def figure_png(fig: Any) -> bytes:
 class StaticFallbackBox(widgets.VBox):
     """VBox whose rich repr carries ``image/png`` and ``text/plain`` fallbacks.
 
-    Subclasses implement :meth:`static_png` (bytes of the current state) and
-    :meth:`description` (deterministic text: no timings, no memory addresses).
+    Subclasses override :meth:`static_png` (bytes of the current state) and
+    :meth:`description` (deterministic text: no timings, no memory addresses). The defaults
+    give a plain description and no picture.
     """
 
-    def static_png(self) -> bytes:
-        raise NotImplementedError
+    def static_png(self) -> bytes | None:
+        """PNG of the current state, or ``None`` for no static picture."""
+        return None
 
     def description(self) -> str:
-        raise NotImplementedError
+        """Stable text shown where neither widgets nor images render."""
+        return f"{type(self).__name__}: an interactive view; run the notebook in JupyterLab."
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         data = dict(super()._repr_mimebundle_(**kwargs) or {})
         data["text/plain"] = self.description()
-        data["image/png"] = base64.b64encode(self.static_png()).decode("ascii")
+        png = self.static_png()
+        if png is not None:
+            data["image/png"] = base64.b64encode(png).decode("ascii")
         return data
