@@ -49,12 +49,12 @@ def load(seed: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[2024, 1, 2, 3])
-    parser.add_argument("--training-seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--training-seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument(
         "--n-train",
         type=int,
         nargs="+",
-        default=[400, 800, 1200, 2400],
+        default=[400, 1200],
         help="label budgets (training patients); the first is the headline",
     )
     parser.add_argument("--budget-seed", type=int, default=0)

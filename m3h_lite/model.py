@@ -18,6 +18,7 @@ Introduced in notebook 04.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,7 +35,7 @@ from .attention import TaskAttention
 from .encoders import ModalityPreprocessor, build_encoder, check_modalities
 from .hospital.cohort import Cohort
 from .hospital.config import MODALITIES
-from .training import LOSS_WEIGHTINGS, History, loss_weights, train_network
+from .training import EARLY_STOPPING, LOSS_WEIGHTINGS, History, loss_weights, train_network
 
 _CONFIG_KEYS = (
     "tasks",
@@ -45,6 +46,7 @@ _CONFIG_KEYS = (
     "loss_weighting",
     "max_epochs",
     "patience",
+    "early_stopping",
     "batch_size",
     "lr",
     "weight_decay",
@@ -132,6 +134,11 @@ class M3HModel:
     max_epochs, patience, batch_size, lr, weight_decay, dropout : training settings;
         early stopping watches the validation loss (``patience=None``: no early stopping,
         train exactly ``max_epochs`` epochs).
+    early_stopping : ``"per_task"`` (default): train while any task's validation loss
+        improves and predict each task with the weights of its own best epoch;
+        ``"joint"``: one stopping point for all tasks, on the summed validation loss (see
+        :mod:`m3h_lite.training`). The shared representation (:meth:`embed`) and the
+        attention maps always come from the best summed-loss epoch. Identical for one task.
     image_pool : average-pool images by this factor first (faster CNN).
     seed : seeds the weights, the batches and the validation hold-out.
     device : ``"auto"`` (CUDA if present), ``"cpu"`` or ``"cuda"``.
@@ -151,8 +158,9 @@ class M3HModel:
         hidden: int = 64,
         loss_weighting: str = "uniform",
         mitigation: Any = None,
-        max_epochs: int = 30,
+        max_epochs: int = 60,
         patience: int | None = 4,
+        early_stopping: str = "per_task",
         batch_size: int = 128,
         lr: float = 1e-3,
         weight_decay: float = 1e-3,
@@ -168,6 +176,10 @@ class M3HModel:
             raise ValueError(
                 f"Unknown loss_weighting {loss_weighting!r}; choose from {LOSS_WEIGHTINGS}."
             )
+        if early_stopping not in EARLY_STOPPING:
+            raise ValueError(
+                f"Unknown early_stopping {early_stopping!r}; choose from {EARLY_STOPPING}."
+            )
         if not alpha >= 0:
             raise ValueError(f"alpha must be >= 0, got {alpha!r}.")
         if device not in ("auto", "cpu", "cuda"):
@@ -179,6 +191,7 @@ class M3HModel:
         self.mitigation = mitigation
         self.max_epochs = max_epochs
         self.patience = patience
+        self.early_stopping = early_stopping
         self.batch_size = batch_size
         self.lr = lr
         self.weight_decay = weight_decay
@@ -244,7 +257,8 @@ class M3HModel:
                     n_groups=int(group_ids.max()) + 1 if len(group_ids) else 0,
                     feature_dim=self.hidden,
                 )
-            self.history_: History = train_network(
+            self.history_: History
+            self.history_, self.snapshots_ = train_network(
                 self.network_,
                 train_inputs,
                 self._targets(cohort, device),
@@ -259,6 +273,7 @@ class M3HModel:
                 lr=self.lr,
                 weight_decay=self.weight_decay,
                 seed=self.seed,
+                early_stopping=self.early_stopping,
                 mitigation=self.mitigation,
                 group_ids=group_ids,
                 verbose=self.verbose,
@@ -318,12 +333,12 @@ class M3HModel:
 
     def embed(self, cohort: Cohort) -> np.ndarray:
         """The shared representation (n, hidden): fused modality embeddings after the trunk."""
-        _, _, shared = self._forward(cohort)
+        _, _, shared = self._forward(cohort, task_snapshots=False)
         return shared.numpy().astype(float)
 
     def attention_weights(self, cohort: Cohort) -> pd.DataFrame:
         """Mean task-attention weights (T x T) over the cohort; row = the reading task."""
-        _, weights, _ = self._forward(cohort)
+        _, weights, _ = self._forward(cohort, task_snapshots=False)
         mean = weights.mean(dim=0).numpy().astype(float)
         names = pd.Index(self.task_names_, name="reading task")
         return pd.DataFrame(mean, index=names, columns=pd.Index(self.task_names_, name="read"))
@@ -334,7 +349,9 @@ class M3HModel:
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        torch.save(self.network_.state_dict(), path / "weights.pt")
+        weights = {"best": self.network_.state_dict()}
+        weights.update({f"epoch_{e}": state for e, state in self.snapshots_.items()})
+        torch.save(weights, path / "weights.pt")
         config = {k: getattr(self, k) for k in _CONFIG_KEYS}
         config["modalities"] = list(self.modalities)
         state = {
@@ -346,6 +363,8 @@ class M3HModel:
             "regression_scale": self.regression_scale_,
             "classes": self.classes_,
             "prevalences": self.prevalences_,
+            "best_epoch": self.history_.best_epoch,
+            "task_best_epoch": self.history_.task_best_epoch,
             "kmeans_centers": None
             if self.kmeans_ is None
             else self.kmeans_.cluster_centers_.tolist(),
@@ -375,10 +394,14 @@ class M3HModel:
             centers = np.array(state["kmeans_centers"])
             model.kmeans_ = KMeans(n_clusters=len(centers), n_init=1, init=centers).fit(centers)
             model.kmeans_.cluster_centers_ = centers
+        model.history_ = History(
+            best_epoch=state["best_epoch"], task_best_epoch=state["task_best_epoch"]
+        )
         model.network_ = model._build_network().to(model._device())
         weights = torch.load(path / "weights.pt", map_location=model._device(), weights_only=True)
-        model.network_.load_state_dict(weights)
+        model.network_.load_state_dict(weights.pop("best"))
         model.network_.eval()
+        model.snapshots_ = {int(k.removeprefix("epoch_")): v for k, v in weights.items()}
         return model
 
     # -- internals -------------------------------------------------------------------------
@@ -485,23 +508,38 @@ class M3HModel:
         return torch.cat(parts).cpu().numpy().astype(np.float64)
 
     @torch.no_grad()
-    def _forward(self, cohort: Cohort, batch_size: int = 1024):
+    def _run(self, network: M3HNetwork, inputs: dict[str, torch.Tensor], batch_size: int):
+        network.eval()
+        outputs, weights, shared = [], [], []
+        n = len(next(iter(inputs.values())))
+        for s in range(0, n, batch_size):
+            out, w, f = network({m: x[s : s + batch_size] for m, x in inputs.items()})
+            outputs.append(out)
+            weights.append(w)
+            shared.append(f)
+        per_task = [torch.cat([o[t] for o in outputs]).cpu() for t in range(len(self.task_names_))]
+        return per_task, torch.cat(weights).cpu(), torch.cat(shared).cpu()
+
+    @torch.no_grad()
+    def _forward(self, cohort: Cohort, batch_size: int = 1024, *, task_snapshots: bool = True):
+        """Outputs per task, attention and shared features; with ``task_snapshots`` each
+        task's output comes from the weights of its own best epoch."""
         self._check_fitted()
         if not isinstance(cohort, Cohort):
             raise TypeError(f"Expected a Cohort, got {type(cohort).__name__}.")
         previous_threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            self.network_.eval()
             inputs = self._tensors(cohort, self._device())
-            outputs, weights, shared = [], [], []
-            n = len(cohort)
-            for s in range(0, n, batch_size):
-                out, w, f = self.network_({m: x[s : s + batch_size] for m, x in inputs.items()})
-                outputs.append(out)
-                weights.append(w)
-                shared.append(f)
+            per_task, weights, shared = self._run(self.network_, inputs, batch_size)
+            if task_snapshots and self.snapshots_:
+                scratch = copy.deepcopy(self.network_)
+                for epoch, state in sorted(self.snapshots_.items()):
+                    scratch.load_state_dict(state)
+                    outputs, _, _ = self._run(scratch, inputs, batch_size)
+                    for t, best in enumerate(self.history_.task_best_epoch):
+                        if best == epoch:
+                            per_task[t] = outputs[t]
         finally:
             torch.set_num_threads(previous_threads)
-        per_task = [torch.cat([o[t] for o in outputs]).cpu() for t in range(len(self.task_names_))]
-        return per_task, torch.cat(weights).cpu(), torch.cat(shared).cpu()
+        return per_task, weights, shared

@@ -2,8 +2,18 @@
 
 The loop is deliberately plain so a learner can read it: mini-batches from a seeded
 generator, one weighted sum of task losses per patient, Adam, and early stopping on the
-validation loss (the weights of the best epoch are restored). With ``torch`` on one CPU
-thread and fixed seeds, two runs give identical numbers. Introduced in notebook 04.
+validation loss. With ``torch`` on one CPU thread and fixed seeds, two runs give identical
+numbers. Introduced in notebook 04.
+
+Early stopping comes in two forms (``EARLY_STOPPING``):
+
+* ``"joint"``: stop when the *summed* validation loss has not improved for ``patience``
+  epochs and keep the weights of its best epoch.
+* ``"per_task"``: keep training while *any* task's validation loss still improves, and
+  remember, for every task, the weights of the epoch where its own validation loss was
+  lowest. Rare tasks overfit within a few epochs while common ones are still learning, so
+  one joint stopping point would serve neither; a single-task model gets its own stopping
+  point for free, and per-task selection gives the multitask model the same.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from torch.nn import functional as F
 from torch.utils.data import WeightedRandomSampler
 
 LOSS_WEIGHTINGS: tuple[str, ...] = ("uniform", "inverse_prevalence", "uncertainty")
+EARLY_STOPPING: tuple[str, ...] = ("per_task", "joint")
 
 
 @dataclass
@@ -30,6 +41,7 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_task_loss: list[list[float]] = field(default_factory=list)
     best_epoch: int = 0
+    task_best_epoch: list[int] = field(default_factory=list)
     stopped_early: bool = False
 
 
@@ -120,15 +132,23 @@ def train_network(
     lr: float,
     weight_decay: float,
     seed: int,
+    early_stopping: str = "joint",
     mitigation: Any = None,
     group_ids: np.ndarray | None = None,
     verbose: bool = True,
     description: str = "M3H",
-) -> History:
+) -> tuple[History, dict[int, dict[str, torch.Tensor]]]:
     """Train ``network`` in place; restore the weights of the best validation epoch.
 
+    Returns the :class:`History` and the weight snapshots each task's predictions should
+    use, keyed by epoch (``history.task_best_epoch[t]`` names task ``t``'s epoch). With
+    ``early_stopping="joint"`` every task uses the restored weights; with ``"per_task"``
+    (see the module docstring) the network ends with the weights of the best *summed*
+    validation loss, which serve the shared representation and the attention maps.
+
     ``patience=None`` switches early stopping off: exactly ``max_epochs`` epochs, last
-    weights kept (a fixed training budget, used by TIM to compare task sets fairly).
+    weights kept for every task (a fixed training budget, used by TIM to compare task sets
+    fairly).
 
     ``network(inputs)`` must return ``(outputs, attention, features)`` as
     :class:`~m3h_lite.model.M3HNetwork` does. ``mitigation`` (optional, duck-typed; see
@@ -137,6 +157,10 @@ def train_network(
     """
     from tqdm.auto import tqdm
 
+    if early_stopping not in EARLY_STOPPING:
+        raise ValueError(
+            f"Unknown early_stopping {early_stopping!r}; choose from {EARLY_STOPPING}."
+        )
     device = next(network.parameters()).device
     weights = torch.as_tensor(task_weights, dtype=torch.float32, device=device)
     log_vars = getattr(network, "log_vars", None) if learn_uncertainty else None
@@ -160,7 +184,12 @@ def train_network(
         )
 
     history = History()
+    n_tasks = len(kinds)
     best_loss, best_state, bad_epochs = float("inf"), None, 0
+    task_best = np.full(n_tasks, np.inf)
+    task_bad = np.zeros(n_tasks, dtype=int)
+    task_epoch = np.zeros(n_tasks, dtype=int)
+    task_state: list[dict[str, torch.Tensor] | None] = [None] * n_tasks
     bar = tqdm(range(max_epochs), desc=description, disable=not verbose, leave=False)
     for epoch in bar:
         network.train()
@@ -191,20 +220,39 @@ def train_network(
         bar.set_postfix(val_loss=f"{val_loss:.4f}")
         if patience is None:  # fixed budget: keep the last epoch's weights
             history.best_epoch = epoch
-        elif val_loss < best_loss - 1e-5:
-            best_loss, bad_epochs = val_loss, 0
-            best_state = copy.deepcopy(network.state_dict())
+            continue
+        snapshot = None
+        if val_loss < best_loss - 1e-5:
+            snapshot = copy.deepcopy(network.state_dict())
+            best_loss, best_state, bad_epochs = val_loss, snapshot, 0
             history.best_epoch = epoch
         else:
             bad_epochs += 1
-            if bad_epochs >= patience:
-                history.stopped_early = True
-                break
+        improved = task_losses < task_best - 1e-5
+        if improved.any() and early_stopping == "per_task":
+            snapshot = snapshot or copy.deepcopy(network.state_dict())
+            for t in np.flatnonzero(improved):
+                task_state[t] = snapshot
+        task_best = np.where(improved, task_losses, task_best)
+        task_epoch = np.where(improved, epoch, task_epoch)
+        task_bad = np.where(improved, 0, task_bad + 1)
+        done = bad_epochs >= patience if early_stopping == "joint" else task_bad.min() >= patience
+        if done:
+            history.stopped_early = True
+            break
     bar.close()
     if best_state is not None:
         network.load_state_dict(best_state)
     network.eval()
-    return history
+    snapshots: dict[int, dict[str, torch.Tensor]] = {}
+    if patience is None or early_stopping == "joint":
+        history.task_best_epoch = [history.best_epoch] * n_tasks
+    else:
+        history.task_best_epoch = [int(e) for e in task_epoch]
+        for t, epoch in enumerate(history.task_best_epoch):
+            if epoch != history.best_epoch:
+                snapshots[epoch] = task_state[t]
+    return history, snapshots
 
 
 @torch.no_grad()
@@ -225,23 +273,3 @@ def evaluate_task_losses(
         losses = per_task_losses(outputs, targets[start : start + batch_size], kinds)
         total += losses.sum(dim=0).cpu()
     return (total / n).numpy()
-
-
-@torch.no_grad()
-def evaluate_loss(
-    network: nn.Module,
-    inputs: dict[str, torch.Tensor],
-    targets: torch.Tensor,
-    kinds: Sequence[str],
-    *,
-    batch_size: int = 1024,
-) -> float:
-    """Mean unweighted sum of task losses (the early-stopping criterion)."""
-    network.eval()
-    total, n = 0.0, len(targets)
-    for start in range(0, n, batch_size):
-        batch = {m: x[start : start + batch_size] for m, x in inputs.items()}
-        outputs, _, _ = network(batch)
-        losses = per_task_losses(outputs, targets[start : start + batch_size], kinds)
-        total += float(losses.sum())
-    return total / n

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.exceptions import NotFittedError
+from sklearn.metrics import log_loss
 
 import m3h_lite as m3h
 
@@ -102,12 +103,60 @@ def test_default_tasks_are_the_diagnoses_and_val_is_held_out(tiny):
     assert model.task_names_ == train.tasks.diagnoses
 
 
+@pytest.fixture(scope="module")
+def per_task(tiny):
+    """Long enough that the tasks reach their best validation loss at different epochs."""
+    _, train, val, _ = tiny
+    settings = {**FAST, "max_epochs": 25, "patience": 3, "lr": 3e-3}
+    return m3h.M3HModel(tasks=TASKS, **settings).fit(train, val_cohort=val)
+
+
+def _validation_bce(model, val):
+    proba = model.predict_proba(val)
+    return np.array(
+        [log_loss(val.labels[t], proba[t].astype(np.float64), labels=[0, 1]) for t in TASKS]
+    )
+
+
+def test_per_task_early_stopping_predicts_each_task_from_its_best_epoch(tiny, per_task):
+    val = tiny[2]
+    history = np.array(per_task.history_.val_task_loss)
+    best = per_task.history_.task_best_epoch
+    assert len(set(best)) > 1, "the fixture should give the tasks different best epochs"
+    np.testing.assert_array_equal(best, history.argmin(axis=0))
+    np.testing.assert_allclose(_validation_bce(per_task, val), history.min(axis=0), rtol=1e-4)
+    # Training went on until every task had stalled for `patience` epochs.
+    assert len(history) - 1 - max(best) == per_task.patience or len(history) == 25
+
+
+def test_joint_early_stopping_uses_one_epoch_for_every_task(tiny):
+    _, train, val, _ = tiny
+    settings = {**FAST, "max_epochs": 25, "patience": 3, "lr": 3e-3}
+    joint = m3h.M3HModel(tasks=TASKS, early_stopping="joint", **settings)
+    joint.fit(train, val_cohort=val)
+    history = np.array(joint.history_.val_task_loss)
+    epoch = int(history.sum(axis=1).argmin())
+    assert joint.history_.best_epoch == epoch
+    assert joint.history_.task_best_epoch == [epoch] * len(TASKS) and not joint.snapshots_
+    np.testing.assert_allclose(_validation_bce(joint, val), history[epoch], rtol=1e-4)
+
+
+def test_save_and_load_keeps_per_task_snapshots(tiny, per_task, tmp_path):
+    loaded = m3h.M3HModel.load(per_task.save(tmp_path / "model"))
+    assert sorted(loaded.snapshots_) == sorted(per_task.snapshots_)
+    for t in TASKS:
+        np.testing.assert_array_equal(
+            loaded.predict_proba(tiny[3])[t], per_task.predict_proba(tiny[3])[t]
+        )
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
         ({"tasks": ["sepsis", "gout"]}, KeyError, "gout"),
         ({"modalities": ("tabular", "genome")}, ValueError, "genome"),
         ({"loss_weighting": "magic"}, ValueError, "loss_weighting"),
+        ({"early_stopping": "never"}, ValueError, "early_stopping"),
         ({"tasks": ["phenotype"]}, ValueError, "supervised"),
     ],
 )
@@ -294,7 +343,7 @@ def test_resample_sees_only_the_binary_tasks(tiny):
     _, train, val, _ = tiny
     seen = {}
 
-    class Spy(m3h.mitigation.ReSample):
+    class Spy(m3h.ReSample):
         def sampling_weights(self, group_ids, labels):
             seen["labels"] = labels
             return super().sampling_weights(group_ids, labels)
