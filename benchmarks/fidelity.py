@@ -4,11 +4,15 @@ For the shipped cohort and three other seeds (``generate_cohort(4000, seed=s)``)
 patient split ``split_patients(seed=0)``:
 
 1. single-task (the same architecture trained on one diagnosis) versus multitask (task
-   attention, alpha = 1) test AUROC per diagnosis, against recorded and true labels, with
-   win counts, at several label budgets (``--n-train``: a seeded random subset of that many
-   training patients, ``m3h.label_budget``; validation and test patients unchanged). The
-   headline is the first budget; a label-budget table lists wins and mean gain per budget
-   and cohort, and their mean over the seeds other than the shipped 2024;
+   attention, alpha = 1, per-task early stopping) test AUROC per diagnosis, against
+   recorded and true labels, with win counts, at several label budgets (``--n-train``,
+   default 400 and 1,200: a seeded random subset of that many training patients,
+   ``m3h.label_budget``; validation and test patients unchanged). Each side's test
+   probabilities are averaged over three training seeds (``--training-seeds``), the same
+   small ensemble for single-task and multitask, because a rare diagnosis's AUROC moves by
+   several points between seeds. The headline is the first budget; a label-budget table
+   lists wins and mean gain per budget and cohort, and their mean over the seeds other
+   than the shipped 2024;
 2. the pairwise TIM matrix on eight diagnoses (metric ``bayes_rank``: rank agreement of each
    score with the true probability; small models; the first ``--tim-train`` training
    patients, where sharing matters most; two training seeds averaged), and its Spearman
