@@ -230,7 +230,8 @@ def train_network(
             bad_epochs += 1
         improved = task_losses < task_best - 1e-5
         if improved.any() and early_stopping == "per_task":
-            snapshot = snapshot or copy.deepcopy(network.state_dict())
+            if snapshot is None:  # tasks that improved together share one copy
+                snapshot = copy.deepcopy(network.state_dict())
             for t in np.flatnonzero(improved):
                 task_state[t] = snapshot
         task_best = np.where(improved, task_losses, task_best)
