@@ -15,68 +15,15 @@ import argparse
 import pandas as pd
 
 import m3h_lite as m3h
-from m3h_lite.shortcuts import (
-    ModelSpec,
-    encoding_gap_correlation,
-    measure_model,
-    run_shortcut_family,
+from m3h_lite.shortcuts import encoding_gap_correlation, run_shortcut_family
+from m3h_lite.transfer import (
+    MITIGATION_GRID,
+    run_transfer_family,
+    select_mitigation,
+    transfer_correlations,
 )
-from m3h_lite.transfer import run_transfer_family, site_splits, transfer_correlations
 
 SHIPPED_SEED = 2024
-
-MITIGATION_GRID: dict[str, list[dict[str, float]]] = {
-    "erm": [{}],
-    "resample": [{"power": 0.5}, {"power": 1.0}],
-    "reweight": [{"power": 0.5}, {"power": 1.0}],
-    "groupdro": [{"eta": 0.01}, {"eta": 0.1}],
-    "dann": [{"lam": 0.1}, {"lam": 0.3}, {"lam": 1.0}],
-}
-"""Each method's main hyperparameter values (Yang et al. tune power, eta, lambda)."""
-
-
-def selected_mitigation(
-    cohort: m3h.Cohort, *, test_site: str, train_seeds: tuple[int, ...] = (0, 1, 2)
-) -> pd.DataFrame:
-    """Yang et al.'s "locally optimal" protocol for the in-distribution underdiagnosis gap.
-
-    For every method and hyperparameter value, train one image model per training seed at
-    the training sites; measure the gap (Black vs others, "no finding" false-positive rate
-    among patients with a true finding, threshold for F1 on the validation patients'
-    recorded labels) on the validation patients and on the ID test patients, averaged over
-    training seeds. Per method, keep the value with the smallest validation gap; the row
-    "selected best" is the method whose kept value has the smallest validation gap. Test
-    gaps are never used for selection.
-    """
-    train, val, id_test, _ = site_splits(cohort, test_site=test_site)
-    rows = []
-    for method, grid in MITIGATION_GRID.items():
-        for options in grid:
-            for train_seed in train_seeds:
-                spec = ModelSpec(
-                    hidden=32, epochs=8, method=method, options=options, seed=train_seed
-                )
-                model = spec.build().fit(train)
-                on_val = measure_model(model, val=val, test=val)
-                on_test = measure_model(model, val=val, test=id_test)
-                rows.append(
-                    {
-                        "method": method,
-                        "setting": ",".join(f"{k}={v:g}" for k, v in options.items()) or "-",
-                        "val_gap": on_val["gap"],
-                        "test_gap": on_test["gap"],
-                        "test_auroc": on_test["auroc"],
-                    }
-                )
-    runs = pd.DataFrame(rows)
-    means = runs.groupby(["method", "setting"], sort=False).mean().reset_index()
-    picked = means.loc[means.groupby("method", sort=False)["val_gap"].idxmin()]
-    picked = picked.set_index("method")
-    mitigations = picked.drop(index="erm")
-    best = mitigations["val_gap"].idxmin()
-    picked.loc["selected best"] = mitigations.loc[best]
-    picked.loc["selected best", "setting"] = f"{best}({mitigations.loc[best, 'setting']})"
-    return picked
 
 
 def one_world(seed: int, *, n_patients: int, test_site: str) -> dict[str, float]:
@@ -92,7 +39,7 @@ def one_world(seed: int, *, n_patients: int, test_site: str) -> dict[str, float]
     tc_other = transfer_correlations(
         run_transfer_family(cohort, test_site=test_site, new_site=other_scanner)
     )
-    selected = selected_mitigation(cohort, test_site=test_site)
+    selected = select_mitigation(cohort, test_site=test_site)
     print(f"\nseed {seed}: validation-selected mitigation (gaps averaged over training seeds)")
     print(selected.round(3).to_string())
     erm = transfer[transfer["method"] == "erm"]["id_gap"].mean()

@@ -100,6 +100,7 @@ _API: dict[str, str] = {
     "transfer_correlations": "m3h_lite.transfer",
     "compare_selection_rules": "m3h_lite.transfer",
     "mitigation_effect": "m3h_lite.transfer",
+    "select_mitigation": "m3h_lite.transfer",
 }
 
 # Submodules reachable as attributes, e.g. ``m3h.plots`` or ``m3h.exercises``.

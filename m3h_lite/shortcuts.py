@@ -46,7 +46,10 @@ def group_mean_images(
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One member of a model family: shortcut strength, capacity and training algorithm."""
+    """One member of a model family: shortcut strength, capacity and training algorithm.
+
+    ``weight_decay`` of ``None`` keeps :class:`~m3h_lite.smallnet.SmallNet`'s default.
+    """
 
     hidden: int = 32
     method: str = "erm"
@@ -55,6 +58,7 @@ class ModelSpec:
     epochs: int = 8
     seed: int = 0
     shortcut: float | None = None
+    weight_decay: float | None = None
 
     @property
     def label(self) -> str:
@@ -71,12 +75,14 @@ class ModelSpec:
         mitigation = None
         if self.method != "erm":
             mitigation = make_mitigation(self.method, attribute=attribute, **self.options)
+        options = {} if self.weight_decay is None else {"weight_decay": self.weight_decay}
         return SmallNet(
             hidden=self.hidden,
             modalities=self.modalities,
             mitigation=mitigation,
             epochs=self.epochs,
             seed=self.seed,
+            **options,
         )
 
 

@@ -1,5 +1,6 @@
 """The synthetic hospital: determinism, plausibility, planted effects, bad input."""
 
+import dataclasses
 import hashlib
 
 import numpy as np
@@ -214,3 +215,39 @@ def test_reference_flags(small_cohort):
     assert (flags.loc[creatinine < 0.6, "creatinine_mg_dL"] == "L").all()
     assert (flags.loc[creatinine.isna(), "creatinine_mg_dL"] == "").all()
     assert set(flags.to_numpy().ravel()) <= {"", "L", "H"}
+
+
+def test_blurry_scanner_weakens_the_texture_as_configured(large_cohort):
+    from m3h_lite.hospital.config import DEFAULT_SITES
+
+    c = large_cohort
+    member = c.truth.shortcut_member.to_numpy()
+    images = c.images.astype(float)[:, 1:-1, 1:-1]  # the edges see a truncated kernel
+    checker = np.where(np.indices(images.shape[1:]).sum(0) % 2 == 0, 1.0, -1.0)
+    score = (images * checker).mean(axis=(1, 2))
+    site = c.groups["site"].astype(str).to_numpy()
+
+    def texture(name):
+        return score[member & (site == name)].mean() - score[~member & (site == name)].mean()
+
+    blur = {s.name: s.scanner_blur for s in DEFAULT_SITES}
+    assert blur["river"] > 0 and blur["north"] == 0
+    expected = (1 - 4 * blur["river"]) ** 2
+    assert texture("river") / texture("north") == pytest.approx(expected, abs=0.1)
+
+
+def test_scanner_blur_keeps_smooth_images_and_removes_the_checkerboard():
+    from m3h_lite.hospital.images import scanner_blur, shortcut_pattern
+
+    flat = np.full((1, 8, 8), 100.0, dtype=np.float32)
+    np.testing.assert_allclose(scanner_blur(flat, 0.2), flat, rtol=1e-6)
+    pattern = shortcut_pattern(8)[None]
+    inner = scanner_blur(pattern, 0.125)[0, 1:-1, 1:-1]
+    np.testing.assert_allclose(inner, 0.25 * pattern[0, 1:-1, 1:-1], atol=1e-6)
+
+
+def test_scanner_blur_out_of_range_is_refused():
+    from m3h_lite.hospital.config import DEFAULT_SITES
+
+    with pytest.raises(ValueError, match="scanner_blur"):
+        dataclasses.replace(DEFAULT_SITES[0], scanner_blur=0.4)

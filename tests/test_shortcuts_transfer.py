@@ -92,3 +92,22 @@ def test_m3h_model_trains_with_each_mitigation(small_cohort, method):
     probs = model.predict_proba(val)
     assert np.isfinite(probs["pneumonia"]).all()
     assert m3h.demographic_encoding(model, val, attribute="sex").auroc > 0
+
+
+def test_select_mitigation_chooses_on_validation_only():
+    cohort = m3h.generate_cohort(2000, seed=4)
+    grid = {"erm": [{}], "resample": [{"power": 0.5}, {"power": 1.0}], "groupdro": [{"eta": 0.1}]}
+    out = m3h.select_mitigation(cohort, grid=grid, train_seeds=(0,), hidden=8, epochs=2)
+    assert list(out.index) == ["erm", "resample", "groupdro", "selected best"]
+    assert {"setting", "val_gap", "test_gap", "test_auroc"} <= set(out.columns)
+    methods = out.drop(index=["erm", "selected best"])
+    best = methods["val_gap"].idxmin()
+    assert out.loc["selected best", "setting"].startswith(best)
+    assert out.loc["selected best", "test_gap"] == methods.loc[best, "test_gap"]
+    with pytest.raises(ValueError, match="erm"):
+        m3h.select_mitigation(cohort, grid={"resample": [{}]})
+
+
+def test_model_spec_passes_weight_decay():
+    assert ModelSpec().build().weight_decay == m3h.SmallNet().weight_decay
+    assert ModelSpec(weight_decay=1e-4).build().weight_decay == 1e-4

@@ -57,8 +57,9 @@ def _check_q2(answer: Any) -> None:
                 "model recognise the group."
             ),
             "sampling": (
-                "balancing who is sampled does not change what each patient's record says: "
-                "an under-recorded diagnosis stays under-recorded however often it is drawn."
+                "balancing who is sampled changes how often the model sees each group, not "
+                "what each patient's record says: an unrecorded diagnosis stays unrecorded "
+                "however often it is drawn."
             ),
         },
     )
@@ -67,14 +68,17 @@ def _check_q2(answer: Any) -> None:
 q2 = Exercise(
     name="q2",
     question=(
-        "ReSample, ReWeight and GroupDRO did not close the underdiagnosis gap here. Where "
-        "does the bias they cannot reach sit: 'images', 'sampling' or 'labels'?"
+        "Tuned on validation data, ReSample narrowed the underdiagnosis gap, yet no training "
+        "method can tell which ill patients' diagnoses were never recorded. Where does that "
+        "bias sit: 'images', 'sampling' or 'labels'?"
     ),
     checker=_check_q2,
     hints=["Recall notebook 08: what did the records do to women's and Black patients' diagnoses?"],
     solution_text=(
-        "'labels'. The records miss diagnoses in some groups; every method here still "
-        "learns from those records, and upweighting a group upweights its missing labels."
+        "'labels'. The records miss diagnoses in some groups. Balancing each group's recorded "
+        "prevalence corrects how often the model expects a finding in that group, but every "
+        "method still learns from records that call some ill patients healthy; only "
+        "re-reading those records fixes them."
     ),
     example_correct=lambda: "labels",
     example_wrong=lambda: "sampling",

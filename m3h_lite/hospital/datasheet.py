@@ -60,8 +60,9 @@ def datasheet_markdown(cohort: Cohort) -> str:
                     float(cohort.tabular.loc[cohort.groups["site"] == s.name, "age"].mean()), 1
                 ),
                 "Medicaid share (<65)": s.medicaid_rate,
-                "scanner (brightness, contrast, noise)": (
-                    f"{s.scanner_brightness:+g}, x{s.scanner_contrast:g}, sd {s.scanner_noise:g}"
+                "scanner (brightness, contrast, noise, blur)": (
+                    f"{s.scanner_brightness:+g}, x{s.scanner_contrast:g}, sd {s.scanner_noise:g}, "
+                    f"{s.scanner_blur:g}"
                 ),
                 "note abbreviation rate": s.abbreviation_rate,
             }

@@ -4,14 +4,16 @@ A thorax with two dark lung fields, a bright heart whose width grows with the
 cardiovascular factor (cardiomegaly), hyper-inflated lungs with the respiratory factor,
 consolidation (brighter patches) with respiratory and infection factors and the private
 cause of pneumonia, and pleural effusion at the bases. Each site's scanner has its own
-brightness, contrast and noise. The planted shortcut adds a faint checkerboard texture to one
-group's images: a model can learn it, the eye cannot see it (notebook 09).
+brightness, contrast, noise and sharpness. The planted shortcut adds a faint checkerboard
+texture to one group's images: a model can learn it, the eye cannot see it (notebook 09); a
+blurrier scanner suppresses it, as it would any pixel-level pattern (notebook 10).
 Introduced in notebook 01.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import convolve1d
 from scipy.special import expit
 
 from .config import FACTORS, SHORTCUT_MAX_GRAY, SiteSpec
@@ -32,6 +34,17 @@ def shortcut_pattern(size: int) -> np.ndarray:
     """The planted texture: a pixel-level checkerboard of +1/-1."""
     i, j = np.indices((size, size))
     return np.where((i + j) % 2 == 0, 1.0, -1.0).astype(np.float32)
+
+
+def scanner_blur(images: np.ndarray, weight: float) -> np.ndarray:
+    """Blur (n, size, size) images with the separable kernel ``[w, 1 - 2w, w]``.
+
+    Smooth anatomy passes almost unchanged; the pixel checkerboard is scaled by
+    ``(1 - 4w) ** 2`` (the kernel's response at the highest spatial frequency).
+    """
+    kernel = np.array([weight, 1.0 - 2.0 * weight, weight], dtype=np.float32)
+    out = convolve1d(images, kernel, axis=-1, mode="nearest")
+    return convolve1d(out, kernel, axis=-2, mode="nearest")
 
 
 def simulate_images(
@@ -62,6 +75,7 @@ def simulate_images(
     brightness = np.array([s.scanner_brightness for s in sites])[site_index]
     contrast = np.array([s.scanner_contrast for s in sites])[site_index]
     noise_sd = np.array([s.scanner_noise for s in sites])[site_index]
+    blur = np.array([s.scanner_blur for s in sites])[site_index]
     texture = shortcut_pattern(size) * np.float32(SHORTCUT_MAX_GRAY * shortcut_strength)
 
     grid = np.linspace(-1, 1, size, dtype=np.float32)
@@ -91,7 +105,12 @@ def simulate_images(
             img[has] += 45 * np.exp(-(((x - nx) ** 2 + (y - ny) ** 2) / 0.004))
         img = (img - 90) * col(contrast) + 90 + col(brightness)
         noise = rng.standard_normal((s.stop - s.start, size, size), dtype=np.float32)
-        img = img + col(noise_sd) * noise
-        img = img + col(shortcut_member) * texture[None]
-        out[s] = np.clip(np.rint(img), 0, 255).astype(np.uint8)
+        sharp = img + col(noise_sd) * noise + col(shortcut_member) * texture[None]
+        # A blurry scanner's detector sees the scene (texture included) through its
+        # point-spread function; its noise is added afterwards.
+        for weight in np.unique(blur[s][blur[s] > 0]):
+            rows = np.flatnonzero(blur[s] == weight)
+            scene = img[rows] + col(shortcut_member)[rows] * texture[None]
+            sharp[rows] = scanner_blur(scene, float(weight)) + col(noise_sd)[rows] * noise[rows]
+        out[s] = np.clip(np.rint(sharp), 0, 255).astype(np.uint8)
     return out
