@@ -171,7 +171,8 @@ by hand. Regenerate with `m3h-lite generate --out data/synthetic`.*
   cardiovascular factor, lung size with the respiratory factor, consolidation with
   respiratory and infection factors and pneumonia's private cause, basal effusion with
   cardiovascular and respiratory factors, occasional incidental nodules; site scanners
-  differ in brightness, contrast and noise.
+  differ in brightness, contrast, noise and sharpness (a blurrier scanner keeps the anatomy
+  but passes only (1 - 4 x blur)^2 of a pixel-level pattern such as the planted texture).
 - **Operations.** Length of stay is log-normal, longer with more true diagnoses, infection,
   cardiovascular and neurological burden and age. Disposition (home, home with services,
   skilled nursing, died) is multinomial on age, burden and factors. Readmission within 30
@@ -190,7 +191,7 @@ by hand. Regenerate with `m3h-lite generate --out data/synthetic`.*
 | bias | strength | groups | what it imitates |
 |---|---|---|---|
 | underdiagnosis in recorded labels | {b.underdiagnosis:g} (chance a true diagnosis goes unrecorded, per under-served membership; k memberships: 1-(1-s)^k) | {groups} | Seyyed-Kalantari et al., Nat Med 2021: chest X-ray classifiers underdiagnose under-served groups, worst at intersections |
-| image shortcut | {b.image_shortcut:g} (x {SHORTCUT_MAX_GRAY:g} grey levels of a pixel checkerboard) | {b.shortcut_group[0]} = {b.shortcut_group[1]} | Gichoya et al., Lancet Digit Health 2022: models read self-reported race from chest X-rays where radiologists cannot |
+| image shortcut | {b.image_shortcut:g} (x {SHORTCUT_MAX_GRAY:g} grey levels of a pixel checkerboard, weakened by a blurry scanner) | {b.shortcut_group[0]} = {b.shortcut_group[1]} | Gichoya et al., Lancet Digit Health 2022: models read self-reported race from chest X-rays where radiologists cannot |
 | lab missingness | {b.missingness:g} (missing rate x (1 + {MISSINGNESS_MAX_FACTOR:g} x s)) | {missing_groups} | unequal test ordering; group-dependent missingness in EHR data |
 
 Multi-site differences in case mix, scanner and note style imitate Zech et al., PLoS Med
