@@ -382,7 +382,8 @@ def _downsample(images: np.ndarray, factor: int) -> np.ndarray:
     n, h, w = images.shape
     if h % factor or w % factor:
         raise ValueError(f"Image size {h}x{w} is not divisible by the downsampling {factor}.")
-    blocks = images.astype(np.float32).reshape(n, h // factor, factor, w // factor, factor)
+    # float64: PCA of float32 pixels differs by 1e-6 between BLAS kernels and batch sizes.
+    blocks = images.astype(np.float64).reshape(n, h // factor, factor, w // factor, factor)
     return blocks.mean(axis=(2, 4))
 
 

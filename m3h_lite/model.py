@@ -35,6 +35,7 @@ from .attention import TaskAttention
 from .encoders import ModalityPreprocessor, build_encoder, check_modalities
 from .hospital.cohort import Cohort
 from .hospital.config import MODALITIES
+from .numerics import one_thread
 from .training import EARLY_STOPPING, LOSS_WEIGHTINGS, History, loss_weights, train_network
 
 _CONFIG_KEYS = (
@@ -243,9 +244,7 @@ class M3HModel:
             for t, k in zip(supervised, self.kinds_, strict=True)
         ]
         device = self._device()
-        previous_threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with one_thread():
             torch.manual_seed(self.seed)
             self.network_ = self._build_network().to(device)
             train_inputs = self._tensors(cohort, device)
@@ -285,8 +284,6 @@ class M3HModel:
                 self.kmeans_ = KMeans(
                     n_clusters=len(task.classes), n_init=10, random_state=self.seed
                 ).fit(self._embed_inputs(train_inputs))
-        finally:
-            torch.set_num_threads(previous_threads)
         return self
 
     # -- predicting ------------------------------------------------------------------------
@@ -527,9 +524,7 @@ class M3HModel:
         self._check_fitted()
         if not isinstance(cohort, Cohort):
             raise TypeError(f"Expected a Cohort, got {type(cohort).__name__}.")
-        previous_threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with one_thread():
             inputs = self._tensors(cohort, self._device())
             per_task, weights, shared = self._run(self.network_, inputs, batch_size)
             if task_snapshots and self.snapshots_:
@@ -540,6 +535,4 @@ class M3HModel:
                     for t, best in enumerate(self.history_.task_best_epoch):
                         if best == epoch:
                             per_task[t] = outputs[t]
-        finally:
-            torch.set_num_threads(previous_threads)
         return per_task, weights, shared

@@ -21,6 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from .hospital.cohort import Cohort
+from .numerics import one_thread
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,9 @@ def probe_attribute(
         x, g, test_size=test_size, random_state=seed, stratify=g
     )
     probe = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000))
-    probe.fit(x_train, g_train)
-    scores = probe.predict_proba(x_test)
+    with one_thread():
+        probe.fit(x_train, g_train)
+        scores = probe.predict_proba(x_test)
     if len(values) == 2:
         auroc = roc_auc_score(g_test == probe.classes_[1], scores[:, 1])
     else:

@@ -2,7 +2,8 @@
 
 :func:`doctor` inspects the Python version, the key packages, the JupyterLab widget
 extension, CPU and memory, and the shipped data's checksums, and says how to fix each
-problem. The ``m3h-lite doctor`` command prints the same report; an instructor runs it
+problem. It also names the numeric platform (CPU instruction sets, BLAS kernel, PyTorch's
+CPU capability, thread counts), which decides the last digits a notebook prints. The ``m3h-lite doctor`` command prints the same report; an instructor runs it
 before a workshop. Introduced in notebook 00.
 """
 
@@ -223,11 +224,27 @@ def check_data(folder: str | Path | None = None) -> Check:
     return Check("data checksums", OK, f"{len(files)} files match SHA256SUMS in {folder}")
 
 
+def check_numeric_platform(*, include_torch: bool = True) -> list[Check]:
+    """The numeric platform, one informational line per part (never a problem).
+
+    Other CPUs print other last digits; this tells an instructor why, and the notebook
+    checks tolerate it (``notebooks/README.md``).
+    """
+    from .numerics import numeric_platform
+
+    return [
+        Check(f"numeric: {name}", OK, detail)
+        for name, detail in numeric_platform(include_torch=include_torch).items()
+    ]
+
+
 def doctor(*, data_dir: str | Path | None = None) -> DoctorReport:
-    """Check this machine for the course: Python, packages, widgets, CPU, memory, data.
+    """Check this machine for the course: Python, packages, widgets, CPU, memory, data,
+    and the numeric platform.
 
     Returns a :class:`DoctorReport` (printable; ``report.ok`` is False if anything must be
-    fixed). Imports no heavy package: versions are read from package metadata.
+    fixed). Versions are read from package metadata; only the numeric-platform lines
+    import numpy and PyTorch (about a second).
     Introduced in notebook 00.
     """
     checks = [check_python()]
@@ -235,4 +252,5 @@ def doctor(*, data_dir: str | Path | None = None) -> DoctorReport:
     checks.append(check_widget_extension())
     checks += check_resources()
     checks.append(check_data(data_dir))
+    checks += check_numeric_platform()
     return DoctorReport(checks)

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .hospital.cohort import Cohort
+from .numerics import one_thread
 
 IMAGE_TASKS: tuple[str, ...] = (
     "heart_failure",
@@ -112,6 +113,12 @@ class SmallNet:
     # ------------------------------------------------------------------ training
     def fit(self, cohort: Cohort) -> SmallNet:
         """Train on the recorded labels of ``cohort`` (what a hospital would train on)."""
+        import torch  # noqa: F401  (loaded first, so one_thread pins its threads too)
+
+        with one_thread():
+            return self._fit(cohort)
+
+    def _fit(self, cohort: Cohort) -> SmallNet:
         import torch
         from torch import nn
 
@@ -119,7 +126,6 @@ class SmallNet:
         unknown = [t for t in self.tasks if t not in binary]
         if unknown:
             raise KeyError(f"Unknown binary task(s) {unknown}; binary tasks: {binary}.")
-        torch.set_num_threads(1)
         torch.manual_seed(self.seed)
         x = torch.from_numpy(self._inputs(cohort, fit=True))
         y_np = cohort.labels[list(self.tasks)].to_numpy(dtype=np.float32)
@@ -186,7 +192,7 @@ class SmallNet:
 
         if self._net is None:
             raise RuntimeError("Fit the model first: model.fit(train_cohort).")
-        with torch.no_grad():
+        with torch.no_grad(), one_thread():
             features = self._net["encoder"](torch.from_numpy(self._inputs(cohort)))
             prob = torch.sigmoid(self._net["head"](features))
         return features.numpy(), prob.numpy()

@@ -45,7 +45,12 @@ def test_transform_uses_only_what_fit_learned(parts):
     for transformer in (TabularFeatures(), TimeSeriesFeatures(), NoteFeatures(), ImageFeatures()):
         transformer.fit(train)
         whole = transformer.transform(test)
-        assert np.allclose(transformer.transform(test.subset(np.arange(10))), whole[:10])
+        part = transformer.transform(test.subset(np.arange(10)))
+        # BLAS blocks a 10-row and a 300-row product differently: equal up to rounding of
+        # the features' own precision (float32 here), not bit for bit.
+        tol = 100 * np.finfo(whole.dtype).eps
+        assert part.dtype == whole.dtype
+        np.testing.assert_allclose(part, whole[:10], rtol=tol, atol=tol)
 
 
 def test_timeseries_statistics_are_right():

@@ -56,3 +56,26 @@ def test_missing_widget_extension_is_a_problem(monkeypatch):
 def test_doctor_is_public_and_light():
     assert m3h.doctor is doc.doctor
     assert isinstance(m3h.doctor(), m3h.DoctorReport)
+
+
+def test_doctor_names_the_numeric_platform(monkeypatch):
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "default")
+    lines = {c.name: c for c in doc.check_numeric_platform()}
+    assert all(c.status == doc.OK for c in lines.values())
+    assert "ATEN_CPU_CAPABILITY=default" in lines["numeric: environment"].detail
+    assert "CPU capability" in lines["numeric: torch"].detail
+    blas = [c.detail for name, c in lines.items() if "(blas)" in name]
+    assert blas and all("kernel" in detail and "threads" in detail for detail in blas)
+
+
+def test_one_thread_pins_and_restores_torch_and_blas():
+    import torch
+    from threadpoolctl import threadpool_info
+
+    from m3h_lite.numerics import one_thread
+
+    torch.set_num_threads(2)
+    with one_thread():
+        assert torch.get_num_threads() == 1
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+    assert torch.get_num_threads() == 2

@@ -1,0 +1,1 @@
+"""Course infrastructure: how the notebooks are checked and run (not part of any lesson)."""
