@@ -4,7 +4,7 @@ Each notebook runs in a fresh process pinned to CPU core 0 (``taskset -c 0`` on 
 a one-core Binder session); that process starts a fresh kernel with nbclient (the kernel
 inherits the pinning). Peak memory is the kernel's maximum resident set size, read with
 ``resource.getrusage(RUSAGE_CHILDREN)`` once the kernel has exited. Timings are reported,
-never asserted: the budget is at most 60 s and below 1.5 GB per notebook.
+never asserted: the budget is at most 60 s and below 1 GB per notebook.
 
 Run: ``python benchmarks/bench_notebooks.py [notebooks/01_meet_the_patients.ipynb ...]``
 """
@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BUDGET_SECONDS, BUDGET_MB = 60.0, 1500.0
+BUDGET_SECONDS, BUDGET_MB = 60.0, 1000.0
 
 CHILD = r"""
 import json, resource, sys
