@@ -18,7 +18,7 @@ from m3h_lite.course.output_compare import (
     tolerance_for_tags,
 )
 
-FLOAT, TRAINING = TOLERANCES["float"], TOLERANCES["training"]
+FLOAT, TRAINING, ADVERSARIAL = (TOLERANCES[k] for k in ("float", "training", "adversarial"))
 TABLE = "            auroc    ece\ntask                    \nsepsis      0.857  0.021\npneumonia   0.802  0.048\n"
 
 
@@ -79,6 +79,13 @@ def test_training_tolerance_still_catches_real_change():
     assert compare_text("wins on 14 of 16", "wins on 8 of 16", TRAINING) is not None
 
 
+def test_adversarial_tolerance_is_widest_and_still_catches_a_changed_lesson():
+    assert compare_text("encoding 0.716 gap 0.010", "encoding 0.791 gap 0.047", ADVERSARIAL) is None
+    assert compare_text("encoding 0.716", "encoding 0.791", TRAINING) is not None
+    assert compare_text("encoding 0.55", "encoding 0.95", ADVERSARIAL) is not None
+    assert compare_text("dann  0.5", "erm  0.5", ADVERSARIAL) is not None
+
+
 def test_identifiers_with_digits_are_text():
     assert compare_text("patient P000038", "patient P000039") is not None
     assert compare_text("dtype float32", "dtype float64", TRAINING) is not None
@@ -98,6 +105,9 @@ def test_tolerance_from_tags():
     assert tolerance_for_tags(None) is FLOAT
     assert tolerance_for_tags(["other"]) is FLOAT
     assert tolerance_for_tags(["nbval-tolerance-training"]) is TRAINING
+    assert tolerance_for_tags(["nbval-tolerance-adversarial"]) is ADVERSARIAL
+    with pytest.raises(ValueError, match="single"):
+        tolerance_for_tags(["nbval-tolerance-training", "nbval-tolerance-adversarial"])
     with pytest.raises(ValueError, match="nbval-tolerance-training"):
         tolerance_for_tags(["nbval-tolerance-loose"])
 

@@ -11,7 +11,7 @@ stop checking almost everything. This module keeps every check nbval makes excep
 * the numbers must be as many, in the same places, and each within a stated tolerance of
   the stored one: ``|fresh - stored| <= abs + rel * |stored|``.
 
-Two tolerances exist (see ``notebooks/README.md``):
+Three tolerances exist (see ``notebooks/README.md``):
 
 ``float`` (the default)
     For numbers from deterministic numerics (scikit-learn fits, metrics, bootstraps): a
@@ -20,6 +20,12 @@ Two tolerances exist (see ``notebooks/README.md``):
     For a cell whose numbers come from training a neural network: thousands of
     optimisation steps amplify a last-bit difference into a visible one. A cell opts in
     with the cell tag ``nbval-tolerance-training``; integers may then move too.
+``adversarial``
+    For a cell whose numbers include adversarially trained networks (DANN's gradient
+    reversal, notebooks 09-10), the least stable training in the course: another CPU
+    kernel moves a probe AUROC or a gap by up to about 0.08. Cell tag
+    ``nbval-tolerance-adversarial``. The lessons of such a cell are guarded by claims
+    tests on their direction, not by its digits.
 
 Used by ``notebooks/conftest.py`` (the nbval hook) and tested in
 ``tests/test_output_compare.py``.
@@ -74,6 +80,7 @@ class Tolerance:
 TOLERANCES: dict[str, Tolerance] = {
     "float": Tolerance("float", abs=0.002, rel=0.01),
     "training": Tolerance("training", abs=0.03, rel=0.06, integers=True, integer_abs=1),
+    "adversarial": Tolerance("adversarial", abs=0.1, rel=0.1, integers=True, integer_abs=1),
 }
 TAG_PREFIX = "nbval-tolerance-"
 
