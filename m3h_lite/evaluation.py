@@ -240,14 +240,19 @@ def reliability_curve(y_true, y_prob, *, n_bins: int = 10, strategy: str = "unif
     if n_bins < 1:
         raise ValueError(f"n_bins must be at least 1, got {n_bins}.")
     if strategy == "uniform":
-        edges = np.linspace(0, 1, n_bins + 1)
+        # The same bins as expected_calibration_error, so the diagram and the ECE agree
+        # (np.linspace edges put a score of exactly 0.3 or 0.7 one bin too low).
+        bins, n_used_bins = _uniform_bins(p, n_bins), n_bins
     elif strategy == "quantile":
         edges = np.unique(np.quantile(p, np.linspace(0, 1, n_bins + 1)))
+        if len(edges) < 2:  # constant scores: one bin holds everyone
+            edges = np.array([0.0, 1.0])
         edges[0], edges[-1] = 0.0, 1.0
+        bins = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
+        n_used_bins = len(edges) - 1
     else:
         raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}.")
-    bins = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
-    count = np.bincount(bins, minlength=len(edges) - 1)
+    count = np.bincount(bins, minlength=n_used_bins)
     used = np.flatnonzero(count)
     mean_predicted = np.bincount(bins, weights=p, minlength=len(count))[used] / count[used]
     observed = np.bincount(bins, weights=y, minlength=len(count))[used] / count[used]
@@ -276,8 +281,13 @@ def expected_calibration_error(y_true, y_prob, *, n_bins: int = 10) -> float:
     return _ece_unchecked(y, p, n_bins)
 
 
+def _uniform_bins(p: np.ndarray, n_bins: int) -> np.ndarray:
+    """Equal-width bin of each score: floor(p * n_bins), with p = 1 in the last bin."""
+    return np.minimum((p * n_bins).astype(int), n_bins - 1)
+
+
 def _ece_unchecked(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
-    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    bins = _uniform_bins(p, n_bins)
     count = np.bincount(bins, minlength=n_bins)
     gap = np.bincount(bins, weights=y - p, minlength=n_bins)
     return float(np.abs(gap).sum() / count.sum())

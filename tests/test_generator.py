@@ -201,13 +201,6 @@ def test_sites_subset(tmp_path):
     assert set(c.groups["site"].astype(str)) == {"harbor", "valley"}
 
 
-def test_bias_off_twin_method_matches_the_bias_off_option(small_cohort):
-    twin = small_cohort.bias_off_twin()
-    direct = m3h.generate_cohort(1500, seed=11, bias_off=True)
-    pd.testing.assert_frame_equal(twin.labels, direct.labels)
-    np.testing.assert_array_equal(twin.images, direct.images)
-
-
 def test_reference_flags(small_cohort):
     flags = small_cohort.reference_flags()
     creatinine = small_cohort.tabular["creatinine_mg_dL"]

@@ -156,16 +156,6 @@ class Cohort:
             truth=truth,
         )
 
-    def bias_off_twin(self) -> Cohort:
-        """The same patients from the same seed with every planted bias switched off.
-
-        Truth, notes and vital signs are identical; recorded labels keep every true
-        diagnosis, images lack the shortcut texture, labs are missing only at base rates.
-        """
-        from .generate import simulate
-
-        return simulate(replace(self.config, biases=self.config.biases.off()))
-
     def reference_flags(self) -> pd.DataFrame:
         """ "L" / "H" / "" for each measurement against its reference range (as a lab report)."""
         values = self.tabular[self.measurement_columns]

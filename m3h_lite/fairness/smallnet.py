@@ -5,7 +5,7 @@ they use this small multitask network rather than the full M3H model: per-image 
 chest images (and optionally the standardised vitals and labs, never demographics) -> a
 hidden layer (the penultimate features a probe reads) -> one logit per diagnosis. It has the
 same interface as the course's bigger models (``fit``, ``predict_proba``, ``embed``) and the
-same mitigation hooks (:mod:`m3h_lite.mitigation`), so audits and probes work on either.
+same mitigation hooks (:mod:`m3h_lite.fairness.mitigation`), so audits and probes work on either.
 Introduced in notebook 09.
 """
 
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .hospital.cohort import Cohort
-from .numerics import one_thread
+from ..hospital.cohort import Cohort
+from ..numerics import one_thread
 
 IMAGE_TASKS: tuple[str, ...] = (
     "heart_failure",
@@ -48,7 +48,7 @@ class SmallNet:
     tasks : binary diagnoses to predict (default: the image-visible ones).
     modalities : ``("images",)`` or ``("images", "tabular")`` (measurements only).
     hidden : width of the penultimate layer: the capacity knob.
-    mitigation : an object from :mod:`m3h_lite.mitigation` (default: plain ERM).
+    mitigation : an object from :mod:`m3h_lite.fairness.mitigation` (default: plain ERM).
     epochs, batch_size, lr : training settings.
     weight_decay : L2 penalty (Adam). The default 0.03 is strong on purpose: group-balanced
         training (ReSample, GroupDRO) of an over-parameterised network lowers a group's gap

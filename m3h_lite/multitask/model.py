@@ -1,7 +1,7 @@
 """M3H-lite: one multimodal multitask network with task attention, used like a scikit-learn model.
 
 The architecture follows M3H (Bertsimas & Ma, arXiv 2404.18975) as far as it is public; the
-task attention and the details are **our reconstruction** (see :mod:`m3h_lite.attention`)::
+task attention and the details are **our reconstruction** (see :mod:`m3h_lite.multitask.attention`)::
 
     tabular ─ MLP ─┐
     vitals ─ 1-D conv ─┤                                  ┌ head: heart failure
@@ -31,11 +31,11 @@ from sklearn.cluster import KMeans
 from sklearn.exceptions import NotFittedError
 from torch import nn
 
+from ..hospital.cohort import Cohort
+from ..hospital.config import MODALITIES
+from ..numerics import one_thread
 from .attention import TaskAttention
 from .encoders import ModalityPreprocessor, build_encoder, check_modalities
-from .hospital.cohort import Cohort
-from .hospital.config import MODALITIES
-from .numerics import one_thread
 from .training import EARLY_STOPPING, LOSS_WEIGHTINGS, History, loss_weights, train_network
 
 _CONFIG_KEYS = (
@@ -131,14 +131,14 @@ class M3HModel:
         on a shared trunk, i.e. plain hard parameter sharing).
     embed_dim, hidden : size of each modality/task embedding and of the shared trunk.
     loss_weighting : ``"uniform"``, ``"inverse_prevalence"`` or ``"uncertainty"``.
-    mitigation : optional fairness mitigation (see ``m3h_lite.mitigation``).
+    mitigation : optional fairness mitigation (see ``m3h_lite.fairness.mitigation``).
     max_epochs, patience, batch_size, lr, weight_decay, dropout : training settings;
         early stopping watches the validation loss (``patience=None``: no early stopping,
         train exactly ``max_epochs`` epochs).
     early_stopping : ``"per_task"`` (default): train while any task's validation loss
         improves and predict each task with the weights of its own best epoch;
         ``"joint"``: one stopping point for all tasks, on the summed validation loss (see
-        :mod:`m3h_lite.training`). The shared representation (:meth:`embed`) and the
+        :mod:`m3h_lite.multitask.training`). The shared representation (:meth:`embed`) and the
         attention maps always come from the best summed-loss epoch. Identical for one task.
     image_pool : average-pool images by this factor first (faster CNN).
     seed : seeds the weights, the batches and the validation hold-out.
@@ -321,7 +321,7 @@ class M3HModel:
 
     def evaluate(self, cohort: Cohort, **kwargs: Any) -> pd.DataFrame:
         """Tidy metrics table via :func:`m3h_lite.evaluation.evaluate` (same keywords)."""
-        from .evaluation import evaluate
+        from ..evaluation import evaluate
 
         predictions = self.predict_proba(cohort)
         if self.clustering_ and "features" not in kwargs:

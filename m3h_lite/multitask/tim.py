@@ -35,7 +35,7 @@ from scipy.stats import spearmanr
 from sklearn.metrics import average_precision_score, roc_auc_score
 from tqdm.auto import tqdm
 
-from .hospital.cohort import Cohort
+from ..hospital.cohort import Cohort
 
 
 def _bayes_rank(probability: np.ndarray, score: np.ndarray) -> float:

@@ -1,7 +1,7 @@
 """Single-task baselines: one classical model per task, on any set of modalities.
 
 Every problem class gets its textbook model on the features of
-:class:`~m3h_lite.features.ModalityFeatures`:
+:class:`~m3h_lite.classical.features.ModalityFeatures`:
 
 * binary diagnoses and readmission: L2-regularised logistic regression (or histogram
   gradient boosting with ``model="boosting"``);
@@ -27,10 +27,10 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
+from ..hospital.cohort import Cohort
+from ..hospital.config import MODALITIES
+from ..hospital.tasks import Task
 from .features import ModalityFeatures
-from .hospital.cohort import Cohort
-from .hospital.config import MODALITIES
-from .hospital.tasks import Task
 
 __all__ = [
     "MODELS",

@@ -25,8 +25,8 @@ import pandas as pd
 from fairlearn.metrics import MetricFrame
 from sklearn.metrics import precision_recall_curve, roc_auc_score
 
-from .evaluation import expected_calibration_error
-from .hospital.cohort import Cohort
+from ..evaluation import expected_calibration_error
+from ..hospital.cohort import Cohort
 
 METRICS: tuple[str, ...] = ("auroc", "tpr", "fnr", "fpr", "underdiagnosis", "ece")
 """The per-group metrics an audit reports."""
