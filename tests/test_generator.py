@@ -244,3 +244,10 @@ def test_scanner_blur_out_of_range_is_refused():
 
     with pytest.raises(ValueError, match="scanner_blur"):
         dataclasses.replace(DEFAULT_SITES[0], scanner_blur=0.4)
+
+
+def test_site_phenotype_weights_match_the_phenotypes():
+    from m3h_lite.hospital.config import N_PHENOTYPES
+    from m3h_lite.hospital.tasks import PHENOTYPES
+
+    assert len(PHENOTYPES) == N_PHENOTYPES

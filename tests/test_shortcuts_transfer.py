@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 
 import m3h_lite as m3h
 from m3h_lite.fairness.shortcuts import ModelSpec, bootstrap_correlation, group_mean_images
@@ -69,9 +70,9 @@ def test_transfer_family_small():
 
 
 def test_smallnet_refusals(small_cohort):
-    with pytest.raises(ValueError, match="Unknown modalities"):
+    with pytest.raises(ValueError, match="unknown modalities"):
         m3h.SmallNet(modalities=("notes",))
-    with pytest.raises(RuntimeError, match="Fit the model first"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         m3h.SmallNet().embed(small_cohort)
     with pytest.raises(KeyError, match="Unknown binary task"):
         m3h.SmallNet(tasks=("flu",)).fit(small_cohort)

@@ -52,10 +52,7 @@ positives, and with ~200 features a weakly penalised model overfits (notebook 02
 
 def task_targets(cohort: Cohort, task: Task, *, labels: str = "recorded") -> np.ndarray:
     """Training targets of one task: 0/1, class index, days, or phenotype index."""
-    if labels not in ("recorded", "true"):
-        raise ValueError(f"labels must be 'recorded' or 'true', got {labels!r}.")
-    frame = cohort.labels if labels == "recorded" else cohort.truth.labels
-    column = frame[task.name]
+    column = cohort.labels_for(labels)[task.name]
     if task.problem_class in ("multiclass", "clustering"):
         codes = np.asarray(column.cat.codes, dtype=int)
         return codes

@@ -15,6 +15,9 @@ import pandas as pd
 from .config import FACTORS, MODALITIES, CohortConfig
 from .tasks import TaskRegistry
 
+LABEL_SOURCES: tuple[str, ...] = ("recorded", "true")
+"""What a model can be scored or trained against: the hospital's records or the truth."""
+
 GROUP_COLUMNS: tuple[str, ...] = ("sex", "race_ethnicity", "insurance", "age_band", "site")
 
 
@@ -121,6 +124,16 @@ class Cohort:
     def measurement_columns(self) -> list[str]:
         """Tabular columns that are vitals or labs (not demographics)."""
         return list(self.feature_info.index)
+
+    def labels_for(self, against: str) -> pd.DataFrame:
+        """The recorded labels (``"recorded"``: what the hospital has) or the generator's
+        true labels (``"true"``). Every "recorded vs true" switch in the package reads here."""
+        if against not in LABEL_SOURCES:
+            raise ValueError(
+                f"against must be one of {LABEL_SOURCES} (the hospital's labels or the truth), "
+                f"got {against!r}."
+            )
+        return self.labels if against == "recorded" else self.truth.labels
 
     def subset(self, rows: np.ndarray | list[int] | slice) -> Cohort:
         """The same cohort restricted to some patients (positions or a boolean mask)."""

@@ -20,10 +20,7 @@ from ..hospital.cohort import Cohort
 
 
 def _labels(cohort: Cohort, task: str, against: str) -> np.ndarray:
-    if against not in ("recorded", "true"):
-        raise ValueError(f"against must be 'recorded' or 'true', got {against!r}.")
-    source = cohort.truth.labels if against == "true" else cohort.labels
-    return source[task].to_numpy()
+    return cohort.labels_for(against)[task].to_numpy()
 
 
 def label_budget(train: Cohort, n_train: int | None, *, seed: int = 0) -> Cohort:

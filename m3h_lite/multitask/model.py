@@ -34,6 +34,15 @@ from torch import nn
 from ..hospital.cohort import Cohort
 from ..hospital.config import MODALITIES
 from ..numerics import one_thread
+from ..validation import (
+    Constraint,
+    Flag,
+    Interval,
+    NoneOr,
+    Options,
+    as_name_list,
+    validate,
+)
 from .attention import TaskAttention
 from .encoders import ModalityPreprocessor, build_encoder, check_modalities
 from .training import EARLY_STOPPING, LOSS_WEIGHTINGS, History, loss_weights, train_network
@@ -149,6 +158,24 @@ class M3HModel:
     Introduced in notebook 04.
     """
 
+    _parameter_constraints: dict[str, Constraint] = {
+        "alpha": Interval(float, 0, None),
+        "embed_dim": Interval(int, 1, None),
+        "hidden": Interval(int, 1, None),
+        "loss_weighting": Options(LOSS_WEIGHTINGS),
+        "max_epochs": Interval(int, 1, None),
+        "patience": NoneOr(Interval(int, 1, None)),
+        "early_stopping": Options(EARLY_STOPPING),
+        "batch_size": Interval(int, 1, None),
+        "lr": Interval(float, 0, None, closed="neither"),
+        "weight_decay": Interval(float, 0, None),
+        "dropout": Interval(float, 0, 1, closed="left"),
+        "image_pool": Interval(int, 1, None),
+        "seed": Interval(int, 0, None),
+        "device": Options(("auto", "cpu", "cuda")),
+        "verbose": Flag(),
+    }
+
     def __init__(
         self,
         *,
@@ -171,36 +198,17 @@ class M3HModel:
         device: str = "auto",
         verbose: bool = True,
     ):
-        self.tasks = None if tasks is None else ([tasks] if isinstance(tasks, str) else list(tasks))
+        self.tasks = None if tasks is None else as_name_list(tasks, owner="M3HModel", name="tasks")
         self.modalities = check_modalities(modalities)
-        if loss_weighting not in LOSS_WEIGHTINGS:
-            raise ValueError(
-                f"Unknown loss_weighting {loss_weighting!r}; choose from {LOSS_WEIGHTINGS}."
-            )
-        if early_stopping not in EARLY_STOPPING:
-            raise ValueError(
-                f"Unknown early_stopping {early_stopping!r}; choose from {EARLY_STOPPING}."
-            )
-        if not alpha >= 0:
-            raise ValueError(f"alpha must be >= 0, got {alpha!r}.")
-        if device not in ("auto", "cpu", "cuda"):
-            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}.")
-        self.alpha = float(alpha)
-        self.embed_dim = embed_dim
-        self.hidden = hidden
-        self.loss_weighting = loss_weighting
+        settings = validate(
+            "M3HModel",
+            locals(),
+            self._parameter_constraints,
+            fixes={"patience": "Use None to train exactly max_epochs epochs."},
+        )
+        for name, value in settings.items():
+            setattr(self, name, value)
         self.mitigation = mitigation
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.early_stopping = early_stopping
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.dropout = dropout
-        self.image_pool = image_pool
-        self.seed = seed
-        self.device = device
-        self.verbose = verbose
         self.network_: M3HNetwork | None = None
 
     def __repr__(self) -> str:
@@ -399,6 +407,17 @@ class M3HModel:
         model.network_.load_state_dict(weights.pop("best"))
         model.network_.eval()
         model.snapshots_ = {int(k.removeprefix("epoch_")): v for k, v in weights.items()}
+        if model.early_stopping == "per_task":
+            missing = sorted(
+                {e for e in model.history_.task_best_epoch if e not in model.snapshots_}
+                - {model.history_.best_epoch}
+            )
+            if missing:
+                raise ValueError(
+                    f"{path / 'weights.pt'} lacks the per-task weights of epoch(s) {missing}, "
+                    "so some tasks would be predicted from the wrong epoch. Save the model "
+                    "again with M3HModel.save."
+                )
         return model
 
     # -- internals -------------------------------------------------------------------------
