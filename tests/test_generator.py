@@ -175,9 +175,9 @@ def test_true_probabilities_are_the_ceiling(large_cohort):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"n_patients": 0}, "at least 1"),
-        ({"n_patients": -5}, "at least 1"),
-        ({"n_patients": 2.5}, "whole number"),
+        ({"n_patients": 0}, "n_patients must be an integer >= 1"),
+        ({"n_patients": -5}, "n_patients must be an integer >= 1"),
+        ({"n_patients": 2.5}, "n_patients must be an integer"),
         ({"sites": ["mars"]}, "Unknown site"),
         ({"underdiagnosis": 1.5}, r"\[0, 1\]"),
         ({"image_shortcut": -0.1}, r"\[0, 1\]"),
