@@ -23,7 +23,7 @@ BUDGET_SECONDS, BUDGET_MB = 60.0, 1000.0
 
 CHILD = r"""
 import json, resource, sys
-from m3h_lite.runner import run_notebook
+from m3h_lite.course.runner import run_notebook
 result = run_notebook(sys.argv[1], html_dir=None, inplace=False)
 peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"seconds": result.seconds, "peak_mb": peak_mb, "ok": result.ok,

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 import m3h_lite as m3h
-from m3h_lite.multitask import fit_single_and_multitask, gain_table, label_budget
+from m3h_lite.multitask.comparison import fit_single_and_multitask, gain_table, label_budget
 
 TIM_TASKS = [
     "heart_failure",

@@ -19,8 +19,8 @@ import argparse
 import pandas as pd
 
 import m3h_lite as m3h
-from m3h_lite.shortcuts import encoding_gap_correlation, run_shortcut_family
-from m3h_lite.transfer import (
+from m3h_lite.fairness.shortcuts import encoding_gap_correlation, run_shortcut_family
+from m3h_lite.fairness.transfer import (
     MITIGATION_GRID,
     run_transfer_family,
     select_mitigation,

@@ -240,14 +240,19 @@ def reliability_curve(y_true, y_prob, *, n_bins: int = 10, strategy: str = "unif
     if n_bins < 1:
         raise ValueError(f"n_bins must be at least 1, got {n_bins}.")
     if strategy == "uniform":
-        edges = np.linspace(0, 1, n_bins + 1)
+        # The same bins as expected_calibration_error, so the diagram and the ECE agree
+        # (np.linspace edges put a score of exactly 0.3 or 0.7 one bin too low).
+        bins, n_used_bins = _uniform_bins(p, n_bins), n_bins
     elif strategy == "quantile":
         edges = np.unique(np.quantile(p, np.linspace(0, 1, n_bins + 1)))
+        if len(edges) < 2:  # constant scores: one bin holds everyone
+            edges = np.array([0.0, 1.0])
         edges[0], edges[-1] = 0.0, 1.0
+        bins = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
+        n_used_bins = len(edges) - 1
     else:
         raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}.")
-    bins = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
-    count = np.bincount(bins, minlength=len(edges) - 1)
+    count = np.bincount(bins, minlength=n_used_bins)
     used = np.flatnonzero(count)
     mean_predicted = np.bincount(bins, weights=p, minlength=len(count))[used] / count[used]
     observed = np.bincount(bins, weights=y, minlength=len(count))[used] / count[used]
@@ -276,8 +281,13 @@ def expected_calibration_error(y_true, y_prob, *, n_bins: int = 10) -> float:
     return _ece_unchecked(y, p, n_bins)
 
 
+def _uniform_bins(p: np.ndarray, n_bins: int) -> np.ndarray:
+    """Equal-width bin of each score: floor(p * n_bins), with p = 1 in the last bin."""
+    return np.minimum((p * n_bins).astype(int), n_bins - 1)
+
+
 def _ece_unchecked(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
-    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
+    bins = _uniform_bins(p, n_bins)
     count = np.bincount(bins, minlength=n_bins)
     gap = np.bincount(bins, weights=y - p, minlength=n_bins)
     return float(np.abs(gap).sum() / count.sum())
@@ -333,8 +343,7 @@ def bootstrap_ci(
 
 
 def _targets(cohort: Cohort, task, against: str) -> np.ndarray:
-    labels = cohort.labels if against == "recorded" else cohort.truth.labels
-    column = labels[task.name]
+    column = cohort.labels_for(against)[task.name]
     if task.problem_class in ("multiclass", "clustering"):
         column = pd.Categorical(column, categories=list(task.classes) or None)
         return np.asarray(column.codes, dtype=int)
@@ -352,6 +361,25 @@ def _ceiling_scores(cohort: Cohort, task) -> np.ndarray | None:
     return None
 
 
+def _aligned(prediction, patient_ids: pd.Index, name: str):
+    """A pandas input in the cohort's patient order (by its index), or refused; other inputs
+    pass through (their order is the cohort's by contract)."""
+    if not isinstance(prediction, pd.Series | pd.DataFrame):
+        return prediction
+    index = prediction.index
+    if index.equals(patient_ids):
+        return prediction.to_numpy()
+    if isinstance(index, pd.RangeIndex) and index.equals(pd.RangeIndex(len(patient_ids))):
+        return prediction.to_numpy()  # a plain pd.Series(array): positions, no patient ids
+    if len(index) == len(patient_ids) and index.is_unique and set(index) == set(patient_ids):
+        return prediction.reindex(patient_ids).to_numpy()
+    raise ValueError(
+        f"{name} is a pandas object whose index is not this cohort's patient ids "
+        f"(first: {list(index[:3])} vs {list(patient_ids[:3])}). Score the same patients "
+        "(e.g. both the test subset), or pass a plain array in the cohort's order."
+    )
+
+
 def _prepare(task, prediction, n: int) -> np.ndarray:
     name = f"predictions[{task.name!r}]"
     if task.problem_class == "multiclass":
@@ -364,6 +392,11 @@ def _prepare(task, prediction, n: int) -> np.ndarray:
             )
         if not np.isfinite(proba).all():
             raise ValueError(f"{name} contains NaN or infinite probabilities.")
+        if proba.min() < 0 or proba.max() > 1 or not np.allclose(proba.sum(axis=1), 1, atol=1e-3):
+            raise ValueError(
+                f"{name} must hold probabilities: each in [0, 1] and each row summing to 1 "
+                "(use predict_proba, not scores or logits)."
+            )
         return proba
     values = _as_1d(prediction, name=name, n=n)
     if task.problem_class == "binary":
@@ -432,8 +465,7 @@ def evaluate(
     the Bayes-optimal value; for others (MAE, macro-F1) it is the truth's score, which a
     model may in rare cases edge past. ``note`` explains any NaN value.
     """
-    if against not in ("recorded", "true"):
-        raise ValueError(f"against must be 'recorded' or 'true', got {against!r}.")
+    cohort.labels_for(against)  # refuses an unknown label source before any work
     if not isinstance(predictions, Mapping) or not predictions:
         raise TypeError("predictions must be a non-empty mapping: task name -> array.")
     n = len(cohort)
@@ -451,7 +483,7 @@ def evaluate(
 
     rows = []
     for task in tasks:
-        pred = _prepare(task, predictions[task.name], n)
+        pred = _prepare(task, _aligned(predictions[task.name], cohort.patient_ids, task.name), n)
         y = _targets(cohort, task, against)
         reference = _ceiling_scores(cohort, task)
         if task.problem_class == "multiclass" and reference is not None:

@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from .hospital.cohort import Cohort
+from .validation import as_name_list
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def split_by_site(
     Used for external validation (notebook 10): does a model, or its fairness, transfer?
     """
     _check_fraction("val_size", val_size)
-    test_sites = [test_sites] if isinstance(test_sites, str) else list(test_sites)
+    test_sites = as_name_list(test_sites, owner="split_by_site", name="test_sites")
     known = list(cohort.groups["site"].cat.categories)
     unknown = [s for s in test_sites if s not in known]
     if unknown:
@@ -112,6 +113,10 @@ def split_by_site(
     is_test = cohort.groups["site"].isin(test_sites).to_numpy()
     if is_test.all():
         raise ValueError("Every site is a test site: keep at least one site for training.")
+    if not is_test.any():
+        raise ValueError(
+            f"No patient of this cohort comes from {test_sites}: the test set would be empty."
+        )
     rest = np.flatnonzero(~is_test)
     train, val = train_test_split(rest, test_size=val_size, random_state=seed)
     return Split(np.sort(train), np.sort(val), np.flatnonzero(is_test))

@@ -7,8 +7,8 @@ import nbformat
 import pytest
 
 import m3h_lite as m3h
-from m3h_lite import cli
-from m3h_lite.setup_check import FAIL, OK, check_package, doctor
+from m3h_lite.course import cli
+from m3h_lite.course.setup_check import FAIL, OK, check_package, doctor
 
 
 def test_generate_writes_a_cohort_with_datasheet(tmp_path, capsys):
@@ -79,7 +79,7 @@ def test_run_names_the_failing_cell(tmp_path, capsys):
 
 
 def test_run_finds_notebooks_by_prefix(tmp_path):
-    from m3h_lite.runner import find_notebooks
+    from m3h_lite.course.runner import find_notebooks
 
     for name in ("00_a.ipynb", "01_b.ipynb"):
         _tiny_notebook(tmp_path / name, ["1"])
@@ -118,7 +118,7 @@ def test_python_dash_m_entry_point():
 
 def test_run_shows_inline_figures_even_under_agg(tmp_path, monkeypatch):
     """Stored outputs match JupyterLab's: one figure, no extra result after a ``;``."""
-    from m3h_lite.runner import run_notebook
+    from m3h_lite.course.runner import run_notebook
 
     monkeypatch.setenv("MPLBACKEND", "Agg")
     notebook = _tiny_notebook(

@@ -220,3 +220,21 @@ def test_evaluate_flags_undefined_metrics_with_nan(test_cohort):
     assert np.isnan(table.loc["auroc", "value"])
     assert "single class" in table.loc["auroc", "note"]
     assert np.isfinite(table.loc["brier", "value"])
+
+
+def test_reliability_curve_agrees_with_ece_on_tied_scores():
+    """Scores of exactly 0.3, 0.6, 0.7 fall in the same bins for the diagram and for ECE."""
+    p = np.repeat([0.3, 0.6, 0.7, 0.0, 1.0], 20)
+    y = (np.arange(len(p)) % 3 == 0).astype(int)
+    curve = m3h.reliability_curve(y, p)
+    assert list(curve["bin"]) == [0, 3, 6, 7, 9]
+    ece_from_curve = float(
+        (curve["count"] * (curve["observed"] - curve["mean_predicted"]).abs()).sum() / len(p)
+    )
+    assert ece_from_curve == pytest.approx(m3h.expected_calibration_error(y, p))
+
+
+def test_quantile_reliability_curve_on_constant_scores():
+    curve = m3h.reliability_curve([0, 1, 1, 0], [0.4] * 4, strategy="quantile")
+    assert len(curve) == 1 and curve["count"].iloc[0] == 4
+    assert curve["observed"].iloc[0] == pytest.approx(0.5)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from m3h_lite import fairness as fx
+from m3h_lite.fairness import audit as fx
 
 
 @pytest.fixture(scope="module")

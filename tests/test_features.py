@@ -6,7 +6,7 @@ import pytest
 from sklearn.linear_model import Ridge
 
 import m3h_lite as m3h
-from m3h_lite.features import (
+from m3h_lite.classical.features import (
     ImageFeatures,
     ModalityFeatures,
     NoteFeatures,

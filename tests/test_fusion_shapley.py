@@ -14,8 +14,8 @@ from scipy.special import logit
 from sklearn.linear_model import Ridge
 
 import m3h_lite as m3h
-from m3h_lite.fusion import compare_fusion, fit_fusion, modality_subsets, subset_label
-from m3h_lite.shapley import modality_shapley, shapley_values, subset_scores
+from m3h_lite.classical.fusion import compare_fusion, fit_fusion, modality_subsets, subset_label
+from m3h_lite.classical.shapley import modality_shapley, shapley_values, subset_scores
 
 MODALITIES = m3h.MODALITIES
 

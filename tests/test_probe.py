@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from m3h_lite.probe import demographic_encoding, probe_attribute
+from m3h_lite.fairness.probe import demographic_encoding, probe_attribute
 
 
 def test_probe_finds_signal_and_not_noise():

@@ -1,7 +1,7 @@
 """The setup check reads container limits and warns, with a fix, when memory is short."""
 
 import m3h_lite as m3h
-from m3h_lite import setup_check as doc
+from m3h_lite.course import setup_check as doc
 
 
 def _fake_cgroup(values):

@@ -3,10 +3,15 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 
 import m3h_lite as m3h
-from m3h_lite.shortcuts import ModelSpec, bootstrap_correlation, group_mean_images
-from m3h_lite.transfer import compare_selection_rules, run_transfer_family, transfer_correlations
+from m3h_lite.fairness.shortcuts import ModelSpec, bootstrap_correlation, group_mean_images
+from m3h_lite.fairness.transfer import (
+    compare_selection_rules,
+    run_transfer_family,
+    transfer_correlations,
+)
 
 
 def test_group_mean_images(small_cohort):
@@ -65,9 +70,9 @@ def test_transfer_family_small():
 
 
 def test_smallnet_refusals(small_cohort):
-    with pytest.raises(ValueError, match="Unknown modalities"):
+    with pytest.raises(ValueError, match="unknown modalities"):
         m3h.SmallNet(modalities=("notes",))
-    with pytest.raises(RuntimeError, match="Fit the model first"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         m3h.SmallNet().embed(small_cohort)
     with pytest.raises(KeyError, match="Unknown binary task"):
         m3h.SmallNet(tasks=("flu",)).fit(small_cohort)
@@ -77,8 +82,8 @@ def test_smallnet_refusals(small_cohort):
 
 @pytest.mark.parametrize("method", ["resample", "reweight", "groupdro", "dann"])
 def test_m3h_model_trains_with_each_mitigation(small_cohort, method):
-    from m3h_lite.mitigation import make_mitigation
-    from m3h_lite.model import M3HModel
+    from m3h_lite.fairness.mitigation import make_mitigation
+    from m3h_lite.multitask.model import M3HModel
 
     train, val = small_cohort.subset(slice(0, 300)), small_cohort.subset(slice(300, 420))
     model = M3HModel(

@@ -13,7 +13,9 @@ from m3h_lite.hospital.storage import default_data_dir
 
 def test_shipped_cohort_is_what_the_generator_makes(shipped_cohort):
     config = shipped_cohort.config
-    fresh = m3h.hospital.generate.simulate(config)
+    from m3h_lite.hospital.generate import simulate
+
+    fresh = simulate(config)
     pd.testing.assert_frame_equal(shipped_cohort.tabular, fresh.tabular)
     pd.testing.assert_frame_equal(shipped_cohort.labels, fresh.labels)
     pd.testing.assert_frame_equal(shipped_cohort.groups, fresh.groups)
@@ -102,3 +104,69 @@ def test_pickled_arrays_are_never_loaded(tmp_path):
         np.lib.format.write_array(handle, np.array([{"evil": 1}], dtype=object))
     with pytest.raises(ValueError, match="pickle"):
         m3h.load_cohort(folder, verify=False)
+
+
+# -- cohorts that check themselves (beyond checksums) -----------------------------------
+
+
+def _saved(tmp_path):
+    folder = tmp_path / "tampered"
+    m3h.save_cohort(m3h.generate_cohort(120, seed=3), folder)
+    return folder
+
+
+def _rewrite(folder, name, frame):
+    frame.to_csv(folder / name, compression={"method": "gzip", "mtime": 0})
+    from m3h_lite.hospital.storage import write_manifest
+
+    write_manifest(folder)  # what a careless edit plus regenerated checksums gives
+
+
+def _table(folder, name):
+    return pd.read_csv(folder / name, index_col="patient_id")
+
+
+def test_dropped_label_row_is_refused_even_with_new_checksums(tmp_path):
+    folder = _saved(tmp_path)
+    _rewrite(folder, "labels.csv.gz", _table(folder, "labels.csv.gz").iloc[1:])
+    with pytest.raises(m3h.CohortFileError, match="same patient ids in the same order"):
+        m3h.load_cohort(folder)
+
+
+def test_shuffled_label_rows_are_refused(tmp_path):
+    folder = _saved(tmp_path)
+    table = _table(folder, "labels.csv.gz")
+    _rewrite(folder, "labels.csv.gz", table.iloc[::-1])
+    with pytest.raises(m3h.CohortFileError, match="same order"):
+        m3h.load_cohort(folder)
+
+
+def test_label_outside_its_domain_is_refused(tmp_path):
+    folder = _saved(tmp_path)
+    table = _table(folder, "labels.csv.gz")
+    table.iloc[0, table.columns.get_loc("sepsis")] = 2
+    _rewrite(folder, "labels.csv.gz", table)
+    with pytest.raises(m3h.CohortFileError, match="'sepsis' has 1 value"):
+        m3h.load_cohort(folder)
+
+
+def test_unknown_site_is_refused(tmp_path):
+    folder = _saved(tmp_path)
+    table = _table(folder, "tabular.csv.gz")
+    table.iloc[0, table.columns.get_loc("site")] = "mars"
+    _rewrite(folder, "tabular.csv.gz", table)
+    with pytest.raises(m3h.CohortFileError, match="'site' holds values"):
+        m3h.load_cohort(folder)
+
+
+def test_images_of_another_size_are_refused(tmp_path):
+    folder = _saved(tmp_path)
+    with np.load(folder / "signals.npz", allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["images"] = arrays["images"][:, :16, :16]
+    np.savez_compressed(folder / "signals.npz", **arrays)
+    from m3h_lite.hospital.storage import write_manifest
+
+    write_manifest(folder)
+    with pytest.raises(m3h.CohortFileError, match="images has shape"):
+        m3h.load_cohort(folder)

@@ -8,7 +8,7 @@ from .engine import Exercise, expect_choice, expect_number
 def _self_weight(alpha: float) -> float:
     import torch
 
-    from m3h_lite.attention import TaskAttention
+    from m3h_lite.multitask.attention import TaskAttention
 
     torch.manual_seed(0)
     attention = TaskAttention(4, 8, alpha=alpha)

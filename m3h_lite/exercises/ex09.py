@@ -12,7 +12,7 @@ from .engine import Exercise, Incorrect, ThinkAbout, expect_choice, expect_numbe
 
 def largest_mean_difference() -> float:
     """Largest |mean image of Black patients - mean image of the others|, in grey levels."""
-    from ..shortcuts import group_mean_images
+    from ..fairness.shortcuts import group_mean_images
 
     means = group_mean_images(shipped_cohort(), attribute="race_ethnicity", value="Black")
     return float(np.abs(means["difference"]).max())

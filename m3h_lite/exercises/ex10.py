@@ -8,7 +8,7 @@ from .engine import Exercise, Incorrect, ThinkAbout, expect_choice
 
 
 def _check_q1(answer: Any) -> None:
-    from ..mitigation import GroupDRO
+    from ..fairness.mitigation import GroupDRO
 
     if not isinstance(answer, GroupDRO):
         raise Incorrect(
@@ -21,13 +21,13 @@ def _check_q1(answer: Any) -> None:
 
 
 def _example_correct() -> Any:
-    from ..mitigation import GroupDRO
+    from ..fairness.mitigation import GroupDRO
 
     return GroupDRO(attribute="sex", eta=0.05)
 
 
 def _example_wrong() -> Any:
-    from ..mitigation import GroupDRO
+    from ..fairness.mitigation import GroupDRO
 
     return GroupDRO(attribute="race_ethnicity", eta=0.05)
 

@@ -15,6 +15,9 @@ import pandas as pd
 from .config import FACTORS, MODALITIES, CohortConfig
 from .tasks import TaskRegistry
 
+LABEL_SOURCES: tuple[str, ...] = ("recorded", "true")
+"""What a model can be scored or trained against: the hospital's records or the truth."""
+
 GROUP_COLUMNS: tuple[str, ...] = ("sex", "race_ethnicity", "insurance", "age_band", "site")
 
 
@@ -122,6 +125,16 @@ class Cohort:
         """Tabular columns that are vitals or labs (not demographics)."""
         return list(self.feature_info.index)
 
+    def labels_for(self, against: str) -> pd.DataFrame:
+        """The recorded labels (``"recorded"``: what the hospital has) or the generator's
+        true labels (``"true"``). Every "recorded vs true" switch in the package reads here."""
+        if against not in LABEL_SOURCES:
+            raise ValueError(
+                f"against must be one of {LABEL_SOURCES} (the hospital's labels or the truth), "
+                f"got {against!r}."
+            )
+        return self.labels if against == "recorded" else self.truth.labels
+
     def subset(self, rows: np.ndarray | list[int] | slice) -> Cohort:
         """The same cohort restricted to some patients (positions or a boolean mask)."""
         rows = np.arange(len(self))[rows] if isinstance(rows, slice) else np.asarray(rows)
@@ -155,16 +168,6 @@ class Cohort:
             groups=take(self.groups),
             truth=truth,
         )
-
-    def bias_off_twin(self) -> Cohort:
-        """The same patients from the same seed with every planted bias switched off.
-
-        Truth, notes and vital signs are identical; recorded labels keep every true
-        diagnosis, images lack the shortcut texture, labs are missing only at base rates.
-        """
-        from .generate import simulate
-
-        return simulate(replace(self.config, biases=self.config.biases.off()))
 
     def reference_flags(self) -> pd.DataFrame:
         """ "L" / "H" / "" for each measurement against its reference range (as a lab report)."""

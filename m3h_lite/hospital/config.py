@@ -11,6 +11,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from ..validation import Interval, validate
+
 FACTORS: tuple[str, ...] = (
     "cardiovascular",
     "respiratory",
@@ -27,6 +31,7 @@ SEXES: tuple[str, ...] = ("F", "M")
 RACES: tuple[str, ...] = ("White", "Black", "Hispanic", "Asian", "Other")
 INSURANCES: tuple[str, ...] = ("Private", "Medicare", "Medicaid")
 AGE_BANDS: tuple[str, ...] = ("18-39", "40-64", "65-79", "80+")
+N_PHENOTYPES = 5  # the phenotypes of tasks.PHENOTYPES; a site weighs each one
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,35 @@ class SiteSpec:
     scanner_blur: float = 0.0
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.scanner_blur <= 0.25:
-            raise ValueError(f"scanner_blur must lie in [0, 0.25], got {self.scanner_blur!r}.")
+        owner = f"SiteSpec({self.name!r})"
+        validate(
+            owner,
+            {f.name: getattr(self, f.name) for f in dataclasses.fields(self)},
+            {
+                "share": Interval(float, 0, 1, closed="right"),
+                "mean_age": Interval(float, 18, 100),
+                "medicaid_rate": Interval(float, 0, 1),
+                "scanner_brightness": Interval(float),
+                "scanner_contrast": Interval(float, 0, None, closed="neither"),
+                "scanner_noise": Interval(float, 0, None),
+                "abbreviation_rate": Interval(float, 0, 1),
+                "scanner_blur": Interval(float, 0, 0.25),
+            },
+        )
+        for name, size in (("race_mix", len(RACES)), ("phenotype_weights", N_PHENOTYPES)):
+            weights = np.asarray(getattr(self, name), dtype=float)
+            if weights.shape != (size,) or not np.isfinite(weights).all() or (weights < 0).any():
+                raise ValueError(
+                    f"{owner}: {name} must be {size} non-negative finite weights, got "
+                    f"{getattr(self, name)!r}."
+                )
+            if weights.sum() <= 0:
+                raise ValueError(f"{owner}: {name} must not be all zero.")
+        if not abs(sum(self.race_mix) - 1) < 1e-6:
+            raise ValueError(
+                f"{owner}: race_mix must sum to 1 (probabilities over {RACES}), "
+                f"got a sum of {sum(self.race_mix):g}."
+            )
 
 
 DEFAULT_SITES: tuple[SiteSpec, ...] = (

@@ -108,9 +108,16 @@ def save_cohort(cohort: Cohort, folder: str | Path) -> Path:
         },
         folder / "truth.npz",
     )
+    write_manifest(folder)
+    return folder
+
+
+def write_manifest(folder: str | Path) -> Path:
+    """Write ``SHA256SUMS`` for the data files in ``folder`` (after :func:`save_cohort`)."""
+    folder = Path(folder)
     sums = "".join(f"{_sha256(folder / name)}  {name}\n" for name in DATA_FILES)
     (folder / MANIFEST).write_text(sums)
-    return folder
+    return folder / MANIFEST
 
 
 def verify_checksums(folder: str | Path) -> dict[str, bool]:
@@ -143,6 +150,27 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
         return {name: data[name] for name in data.files}
 
 
+def _check_label_domains(frame: pd.DataFrame, registry, where: str) -> None:
+    """Every label lies in its task's domain: 0/1, a known class, or a positive number."""
+    for task in registry:
+        if task.name not in frame:
+            raise CohortFileError(f"{where} has no column {task.name!r}. {_FIX_HINT}")
+        column = frame[task.name]
+        if task.problem_class == "binary":
+            bad = ~column.isin([0, 1])
+        elif task.classes:
+            bad = ~column.isin(task.classes)
+        else:
+            values = pd.to_numeric(column, errors="coerce")
+            bad = ~(np.isfinite(values) & (values > 0))
+        if bad.any():
+            examples = column[bad].unique()[:3].tolist()
+            raise CohortFileError(
+                f"{where}: task {task.name!r} has {int(bad.sum())} value(s) outside its domain "
+                f"(e.g. {examples}). {_FIX_HINT}"
+            )
+
+
 def _categorise_labels(frame: pd.DataFrame) -> pd.DataFrame:
     for task in DIAGNOSES:
         frame[task.name] = frame[task.name].astype(np.int8)
@@ -150,6 +178,39 @@ def _categorise_labels(frame: pd.DataFrame) -> pd.DataFrame:
     frame["disposition"] = pd.Categorical(frame["disposition"], categories=DISPOSITIONS)
     frame["phenotype"] = pd.Categorical(frame["phenotype"], categories=PHENOTYPES)
     return frame
+
+
+def _check_shapes(config: CohortConfig, ids: pd.Index, tables: dict, signals, arrays) -> None:
+    """Every file describes the configured patients, by id, in the same order, at the
+    configured sizes (a table whose row was dropped or shuffled would pair labels with the
+    wrong patients)."""
+    n = config.n_patients
+    if len(ids) != n or not ids.is_unique:
+        raise CohortFileError(
+            f"tabular.csv.gz holds {len(ids)} rows ({ids.nunique()} distinct ids); the "
+            f"configuration says {n} patients. {_FIX_HINT}"
+        )
+    for name, table in tables.items():
+        if not table.index.equals(ids):
+            raise CohortFileError(
+                f"{name} does not list the same patient ids in the same order as "
+                f"tabular.csv.gz ({len(table)} rows). {_FIX_HINT}"
+            )
+    expected = {
+        "images": (n, config.image_size, config.image_size),
+        "timeseries_tenths": (n, config.n_hours, len(CHANNELS)),
+    }
+    for name, shape in expected.items():
+        if signals[name].shape != shape:
+            raise CohortFileError(
+                f"signals.npz: {name} has shape {signals[name].shape}, the configuration "
+                f"says {shape}. {_FIX_HINT}"
+            )
+    for name, values in arrays.items():
+        if values.ndim == 0 or values.shape[0] != n:
+            raise CohortFileError(
+                f"truth.npz: {name} describes {values.shape[:1]} patients, not {n}. {_FIX_HINT}"
+            )
 
 
 def load_cohort(path: str | Path | None = None, *, verify: bool = True) -> Cohort:
@@ -177,6 +238,13 @@ def load_cohort(path: str | Path | None = None, *, verify: bool = True) -> Cohor
         ("race_ethnicity", RACES),
         ("insurance", INSURANCES),
     ):
+        unknown = ~tabular[column].isin(categories)
+        if unknown.any():
+            raise CohortFileError(
+                f"tabular.csv.gz: column {column!r} holds values this cohort's configuration "
+                f"does not know ({tabular[column][unknown].unique()[:3].tolist()}; allowed: "
+                f"{list(categories)}). {_FIX_HINT}"
+            )
         tabular[column] = pd.Categorical(tabular[column], categories=categories)
     groups = tabular[["sex", "race_ethnicity", "insurance"]].copy()
     groups["age_band"] = pd.Categorical(
@@ -191,10 +259,18 @@ def load_cohort(path: str | Path | None = None, *, verify: bool = True) -> Cohor
     arrays = _read_npz(folder / "truth.npz")
     dx = [t.name for t in DIAGNOSES]
     registry = default_registry()
+    tables = {
+        "labels.csv.gz": _read_csv(folder / "labels.csv.gz"),
+        "true_labels.csv.gz": _read_csv(folder / "true_labels.csv.gz"),
+        "notes.csv.gz": _read_csv(folder / "notes.csv.gz"),
+    }
+    _check_shapes(config, ids, tables, signals, arrays)
+    for name in ("labels.csv.gz", "true_labels.csv.gz"):
+        _check_label_domains(tables[name], registry, name)
     truth = Truth(
         factors=pd.DataFrame(arrays["factors"], index=ids, columns=list(FACTORS)),
         private_causes=pd.DataFrame(arrays["private_causes"], index=ids, columns=dx),
-        labels=_categorise_labels(_read_csv(folder / "true_labels.csv.gz")),
+        labels=_categorise_labels(tables["true_labels.csv.gz"]),
         probabilities=pd.DataFrame(
             arrays["probabilities"], index=ids, columns=[*dx, "readmission_30d"]
         ),
@@ -219,9 +295,9 @@ def load_cohort(path: str | Path | None = None, *, verify: bool = True) -> Cohor
         tabular=tabular,
         timeseries=(signals["timeseries_tenths"] / np.float32(10)).astype(np.float32),
         timeseries_channels=CHANNELS,
-        notes=_read_csv(folder / "notes.csv.gz")["note"],
+        notes=tables["notes.csv.gz"]["note"],
         images=signals["images"],
-        labels=_categorise_labels(_read_csv(folder / "labels.csv.gz")),
+        labels=_categorise_labels(tables["labels.csv.gz"]),
         tasks=registry,
         groups=groups,
         truth=truth,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..records import patient_position, patient_record
+from ..hospital.records import patient_position, patient_record
 from .style import OKABE_ITO, style
 
 if TYPE_CHECKING:

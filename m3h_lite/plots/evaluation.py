@@ -24,8 +24,7 @@ def _axes(ax, figsize=(5, 4)):
 
 
 def _labels(cohort: Cohort, task: str, against: str) -> np.ndarray:
-    frame = cohort.labels if against == "recorded" else cohort.truth.labels
-    return frame[task].to_numpy()
+    return cohort.labels_for(against)[task].to_numpy()
 
 
 def roc_curves(

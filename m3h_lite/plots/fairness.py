@@ -23,7 +23,7 @@ def _axes(ax: Any, size: tuple[float, float] = (5.5, 3.5)) -> Any:
 
 
 def group_metric_bars(audit: Any, *, metric: str = "underdiagnosis", ax: Any = None) -> Any:
-    """One bar per group for a metric of an :class:`~m3h_lite.fairness.Audit`, with CIs."""
+    """One bar per group for a metric of an :class:`~m3h_lite.fairness.audit.Audit`, with CIs."""
     table = audit.table.drop(index="overall")
     if metric not in table:
         raise KeyError(f"Unknown metric {metric!r}; use one of {list(table.columns)}.")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
-from ..records import patient_position, patient_record
+from ..hospital.records import patient_position, patient_record
 from ._static import StaticFallbackBox, figure_png
 
 if TYPE_CHECKING:

@@ -35,7 +35,7 @@ class ThresholdExplorer(StaticFallbackBox):
         against: str = "true",
         threshold: float = 0.5,
     ) -> None:
-        from ..fairness import NO_FINDING, attribute_groups, subgroup_metrics, task_scores
+        from ..fairness.audit import NO_FINDING, attribute_groups, subgroup_metrics, task_scores
 
         self._y, self._p = task_scores(cohort, scores, task=task, against=against)
         self._groups = attribute_groups(cohort, attribute, value=value)
@@ -99,6 +99,6 @@ def threshold_explorer(cohort: Cohort, scores: Any, *, task: str, attribute: str
                        **options: Any) -> ThresholdExplorer:  # fmt: skip
     """Explore the decision threshold group by group (ipywidgets 8; static fallback).
 
-    Parameters as :func:`m3h_lite.fairness.audit_subgroups`. Introduced in notebook 08.
+    Parameters as :func:`m3h_lite.fairness.audit.audit_subgroups`. Introduced in notebook 08.
     """
     return ThresholdExplorer(cohort, scores, task=task, attribute=attribute, **options)

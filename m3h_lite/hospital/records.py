@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .hospital.cohort import Cohort
+from .cohort import Cohort
 
 DEMOGRAPHICS: tuple[str, ...] = ("site", "age", "sex", "race_ethnicity", "insurance")
 

@@ -1,7 +1,7 @@
 """M3H-lite: one multimodal multitask network with task attention, used like a scikit-learn model.
 
 The architecture follows M3H (Bertsimas & Ma, arXiv 2404.18975) as far as it is public; the
-task attention and the details are **our reconstruction** (see :mod:`m3h_lite.attention`)::
+task attention and the details are **our reconstruction** (see :mod:`m3h_lite.multitask.attention`)::
 
     tabular ─ MLP ─┐
     vitals ─ 1-D conv ─┤                                  ┌ head: heart failure
@@ -31,11 +31,20 @@ from sklearn.cluster import KMeans
 from sklearn.exceptions import NotFittedError
 from torch import nn
 
+from ..hospital.cohort import Cohort
+from ..hospital.config import MODALITIES
+from ..numerics import one_thread
+from ..validation import (
+    Constraint,
+    Flag,
+    Interval,
+    NoneOr,
+    Options,
+    as_name_list,
+    validate,
+)
 from .attention import TaskAttention
 from .encoders import ModalityPreprocessor, build_encoder, check_modalities
-from .hospital.cohort import Cohort
-from .hospital.config import MODALITIES
-from .numerics import one_thread
 from .training import EARLY_STOPPING, LOSS_WEIGHTINGS, History, loss_weights, train_network
 
 _CONFIG_KEYS = (
@@ -131,14 +140,14 @@ class M3HModel:
         on a shared trunk, i.e. plain hard parameter sharing).
     embed_dim, hidden : size of each modality/task embedding and of the shared trunk.
     loss_weighting : ``"uniform"``, ``"inverse_prevalence"`` or ``"uncertainty"``.
-    mitigation : optional fairness mitigation (see ``m3h_lite.mitigation``).
+    mitigation : optional fairness mitigation (see ``m3h_lite.fairness.mitigation``).
     max_epochs, patience, batch_size, lr, weight_decay, dropout : training settings;
         early stopping watches the validation loss (``patience=None``: no early stopping,
         train exactly ``max_epochs`` epochs).
     early_stopping : ``"per_task"`` (default): train while any task's validation loss
         improves and predict each task with the weights of its own best epoch;
         ``"joint"``: one stopping point for all tasks, on the summed validation loss (see
-        :mod:`m3h_lite.training`). The shared representation (:meth:`embed`) and the
+        :mod:`m3h_lite.multitask.training`). The shared representation (:meth:`embed`) and the
         attention maps always come from the best summed-loss epoch. Identical for one task.
     image_pool : average-pool images by this factor first (faster CNN).
     seed : seeds the weights, the batches and the validation hold-out.
@@ -148,6 +157,24 @@ class M3HModel:
     A single-task baseline is the same class with one task: ``M3HModel(tasks=["sepsis"])``.
     Introduced in notebook 04.
     """
+
+    _parameter_constraints: dict[str, Constraint] = {
+        "alpha": Interval(float, 0, None),
+        "embed_dim": Interval(int, 1, None),
+        "hidden": Interval(int, 1, None),
+        "loss_weighting": Options(LOSS_WEIGHTINGS),
+        "max_epochs": Interval(int, 1, None),
+        "patience": NoneOr(Interval(int, 1, None)),
+        "early_stopping": Options(EARLY_STOPPING),
+        "batch_size": Interval(int, 1, None),
+        "lr": Interval(float, 0, None, closed="neither"),
+        "weight_decay": Interval(float, 0, None),
+        "dropout": Interval(float, 0, 1, closed="left"),
+        "image_pool": Interval(int, 1, None),
+        "seed": Interval(int, 0, None),
+        "device": Options(("auto", "cpu", "cuda")),
+        "verbose": Flag(),
+    }
 
     def __init__(
         self,
@@ -171,36 +198,17 @@ class M3HModel:
         device: str = "auto",
         verbose: bool = True,
     ):
-        self.tasks = None if tasks is None else ([tasks] if isinstance(tasks, str) else list(tasks))
+        self.tasks = None if tasks is None else as_name_list(tasks, owner="M3HModel", name="tasks")
         self.modalities = check_modalities(modalities)
-        if loss_weighting not in LOSS_WEIGHTINGS:
-            raise ValueError(
-                f"Unknown loss_weighting {loss_weighting!r}; choose from {LOSS_WEIGHTINGS}."
-            )
-        if early_stopping not in EARLY_STOPPING:
-            raise ValueError(
-                f"Unknown early_stopping {early_stopping!r}; choose from {EARLY_STOPPING}."
-            )
-        if not alpha >= 0:
-            raise ValueError(f"alpha must be >= 0, got {alpha!r}.")
-        if device not in ("auto", "cpu", "cuda"):
-            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {device!r}.")
-        self.alpha = float(alpha)
-        self.embed_dim = embed_dim
-        self.hidden = hidden
-        self.loss_weighting = loss_weighting
+        settings = validate(
+            "M3HModel",
+            locals(),
+            self._parameter_constraints,
+            fixes={"patience": "Use None to train exactly max_epochs epochs."},
+        )
+        for name, value in settings.items():
+            setattr(self, name, value)
         self.mitigation = mitigation
-        self.max_epochs = max_epochs
-        self.patience = patience
-        self.early_stopping = early_stopping
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.dropout = dropout
-        self.image_pool = image_pool
-        self.seed = seed
-        self.device = device
-        self.verbose = verbose
         self.network_: M3HNetwork | None = None
 
     def __repr__(self) -> str:
@@ -321,7 +329,7 @@ class M3HModel:
 
     def evaluate(self, cohort: Cohort, **kwargs: Any) -> pd.DataFrame:
         """Tidy metrics table via :func:`m3h_lite.evaluation.evaluate` (same keywords)."""
-        from .evaluation import evaluate
+        from ..evaluation import evaluate
 
         predictions = self.predict_proba(cohort)
         if self.clustering_ and "features" not in kwargs:
@@ -399,6 +407,17 @@ class M3HModel:
         model.network_.load_state_dict(weights.pop("best"))
         model.network_.eval()
         model.snapshots_ = {int(k.removeprefix("epoch_")): v for k, v in weights.items()}
+        if model.early_stopping == "per_task":
+            missing = sorted(
+                {e for e in model.history_.task_best_epoch if e not in model.snapshots_}
+                - {model.history_.best_epoch}
+            )
+            if missing:
+                raise ValueError(
+                    f"{path / 'weights.pt'} lacks the per-task weights of epoch(s) {missing}, "
+                    "so some tasks would be predicted from the wrong epoch. Save the model "
+                    "again with M3HModel.save."
+                )
         return model
 
     # -- internals -------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from scipy.stats import spearmanr
 from sklearn.metrics import average_precision_score, roc_auc_score
 from tqdm.auto import tqdm
 
-from .hospital.cohort import Cohort
+from ..hospital.cohort import Cohort
 
 
 def _bayes_rank(probability: np.ndarray, score: np.ndarray) -> float:
@@ -66,8 +66,7 @@ class TaskSubsetScorer:
     ):
         if metric not in _METRICS:
             raise ValueError(f"Unknown metric {metric!r}; choose from {list(_METRICS)}.")
-        if against not in ("true", "recorded"):
-            raise ValueError(f"against must be 'true' or 'recorded', got {against!r}.")
+        evaluation.labels_for(against)  # refuses an unknown label source now, not mid-run
         self.train, self.evaluation, self.val_cohort = train, evaluation, val_cohort
         self.metric, self.against, self.seeds = metric, against, tuple(seeds)
         self.verbose = verbose
@@ -77,8 +76,7 @@ class TaskSubsetScorer:
     def labels(self, task: str) -> np.ndarray:
         if self.metric == "bayes_rank":
             return self.evaluation.truth.probabilities[task].to_numpy()
-        source = self.evaluation.truth.labels if self.against == "true" else self.evaluation.labels
-        return source[task].to_numpy()
+        return self.evaluation.labels_for(self.against)[task].to_numpy()
 
     def score(self, subset: Sequence[str]) -> dict[str, float]:
         """Metric of every task in ``subset`` (averaged over the training seeds)."""

@@ -213,7 +213,7 @@ def check_resources(*, min_memory_gb: float = MIN_MEMORY_GB) -> list[Check]:
 
 def check_data(folder: str | Path | None = None) -> Check:
     """Checksums of the shipped cohort files (corrupted or edited data fail here)."""
-    from .hospital.storage import _FIX_HINT, CohortFileError, default_data_dir, verify_checksums
+    from ..hospital.storage import _FIX_HINT, CohortFileError, default_data_dir, verify_checksums
 
     folder = Path(folder) if folder is not None else default_data_dir()
     try:
@@ -230,7 +230,7 @@ def check_numeric_platform(*, include_torch: bool = True) -> list[Check]:
     Other CPUs print other last digits; this tells an instructor why, and the notebook
     checks tolerate it (``notebooks/README.md``).
     """
-    from .numerics import numeric_platform
+    from ..numerics import numeric_platform
 
     return [
         Check(f"numeric: {name}", OK, detail)

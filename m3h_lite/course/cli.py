@@ -14,9 +14,9 @@ from pathlib import Path
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from .hospital.datasheet import write_datasheet
-    from .hospital.generate import generate_cohort
-    from .hospital.storage import save_cohort
+    from ..hospital.datasheet import write_datasheet
+    from ..hospital.generate import generate_cohort
+    from ..hospital.storage import save_cohort
 
     cohort = generate_cohort(
         args.n_patients,

@@ -35,8 +35,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-from .hospital.cohort import Cohort
-from .hospital.config import MODALITIES
+from ..hospital.cohort import Cohort
+from ..hospital.config import MODALITIES
 
 __all__ = [
     "ImageFeatures",

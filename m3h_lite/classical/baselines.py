@@ -1,7 +1,7 @@
 """Single-task baselines: one classical model per task, on any set of modalities.
 
 Every problem class gets its textbook model on the features of
-:class:`~m3h_lite.features.ModalityFeatures`:
+:class:`~m3h_lite.classical.features.ModalityFeatures`:
 
 * binary diagnoses and readmission: L2-regularised logistic regression (or histogram
   gradient boosting with ``model="boosting"``);
@@ -27,10 +27,10 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
+from ..hospital.cohort import Cohort
+from ..hospital.config import MODALITIES
+from ..hospital.tasks import Task
 from .features import ModalityFeatures
-from .hospital.cohort import Cohort
-from .hospital.config import MODALITIES
-from .hospital.tasks import Task
 
 __all__ = [
     "MODELS",
@@ -52,10 +52,7 @@ positives, and with ~200 features a weakly penalised model overfits (notebook 02
 
 def task_targets(cohort: Cohort, task: Task, *, labels: str = "recorded") -> np.ndarray:
     """Training targets of one task: 0/1, class index, days, or phenotype index."""
-    if labels not in ("recorded", "true"):
-        raise ValueError(f"labels must be 'recorded' or 'true', got {labels!r}.")
-    frame = cohort.labels if labels == "recorded" else cohort.truth.labels
-    column = frame[task.name]
+    column = cohort.labels_for(labels)[task.name]
     if task.problem_class in ("multiclass", "clustering"):
         codes = np.asarray(column.cat.codes, dtype=int)
         return codes

@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .fairness import NO_FINDING, attribute_groups, audit_subgroups, task_threshold
-from .hospital.cohort import Cohort
+from ..hospital.cohort import Cohort
+from .audit import NO_FINDING, attribute_groups, audit_subgroups, task_threshold
 from .probe import probe_attribute
 
 SHORTCUT_ATTRIBUTE = ("race_ethnicity", "Black")
@@ -48,7 +48,7 @@ def group_mean_images(
 class ModelSpec:
     """One member of a model family: shortcut strength, capacity and training algorithm.
 
-    ``weight_decay`` of ``None`` keeps :class:`~m3h_lite.smallnet.SmallNet`'s default.
+    ``weight_decay`` of ``None`` keeps :class:`~m3h_lite.fairness.smallnet.SmallNet`'s default.
     """
 
     hidden: int = 32
@@ -68,7 +68,7 @@ class ModelSpec:
         return f"{strength}h={self.hidden} {method}"
 
     def build(self, *, attribute: str = "race_ethnicity") -> Any:
-        """The untrained :class:`~m3h_lite.smallnet.SmallNet` this spec describes."""
+        """The untrained :class:`~m3h_lite.fairness.smallnet.SmallNet` this spec describes."""
         from .mitigation import make_mitigation
         from .smallnet import SmallNet
 
@@ -149,8 +149,8 @@ def run_shortcut_family(
     """
     from tqdm.auto import tqdm
 
-    from .hospital.generate import generate_cohort
-    from .splits import split_patients
+    from ..hospital.generate import generate_cohort
+    from ..splits import split_patients
 
     specs = list(default_shortcut_family() if specs is None else specs)
     if not specs:

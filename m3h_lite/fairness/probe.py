@@ -20,8 +20,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .hospital.cohort import Cohort
-from .numerics import one_thread
+from ..hospital.cohort import Cohort
+from ..numerics import one_thread
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def demographic_encoding(
     attribute : a column of ``cohort.groups``.
     value : probe one group against everyone else (e.g. ``"Black"``) instead of all groups.
     """
-    from .fairness import attribute_groups
+    from .audit import attribute_groups
 
     if not hasattr(model, "embed"):
         raise TypeError(f"{type(model).__name__} has no embed(cohort) method to probe.")

@@ -151,8 +151,8 @@ def train_network(
     fairly).
 
     ``network(inputs)`` must return ``(outputs, attention, features)`` as
-    :class:`~m3h_lite.model.M3HNetwork` does. ``mitigation`` (optional, duck-typed; see
-    ``m3h_lite.mitigation``) may supply group sampling weights, replace the mean over
+    :class:`~m3h_lite.multitask.model.M3HNetwork` does. ``mitigation`` (optional, duck-typed; see
+    ``m3h_lite.fairness.mitigation``) may supply group sampling weights, replace the mean over
     patients (``reduce``) and add an adversarial loss on the features.
     """
     from tqdm.auto import tqdm

@@ -25,8 +25,9 @@ import pandas as pd
 from fairlearn.metrics import MetricFrame
 from sklearn.metrics import precision_recall_curve, roc_auc_score
 
-from .evaluation import expected_calibration_error
-from .hospital.cohort import Cohort
+from ..evaluation import expected_calibration_error
+from ..hospital.cohort import Cohort
+from ..validation import Flag, Interval, Options, validate
 
 METRICS: tuple[str, ...] = ("auroc", "tpr", "fnr", "fpr", "underdiagnosis", "ece")
 """The per-group metrics an audit reports."""
@@ -112,9 +113,7 @@ def task_scores(
         only a simulator knows).
     tasks : diagnoses of the composite (default: every diagnosis present in ``scores``).
     """
-    if against not in ("recorded", "true"):
-        raise ValueError(f"against must be 'recorded' or 'true', got {against!r}.")
-    labels = cohort.labels if against == "recorded" else cohort.truth.labels
+    labels = cohort.labels_for(against)
     frame = _scores_frame(scores, len(cohort))
     binary = cohort.tasks.of_class("binary")
     if task == NO_FINDING:
@@ -233,6 +232,32 @@ def _metric_functions(threshold: float, kind: str, n_bins: int) -> dict[str, Any
     }
 
 
+_AUDIT_CONSTRAINTS = {
+    "threshold": Interval(float, 0, 1, closed="neither"),
+    "kind": Options(("diagnosis", NO_FINDING)),
+    "n_bins": Interval(int, 1, None),
+    "allow_undefined": Flag(),
+}
+
+
+def _binary_labels(y_true: Any) -> np.ndarray:
+    """0/1 labels as ints; anything else (2, 0.5, NaN) is refused, never truncated."""
+    y = np.asarray(y_true).ravel()
+    if y.dtype == bool:
+        return y.astype(int)
+    try:
+        numeric = y.astype(float)
+    except (TypeError, ValueError):
+        raise ValueError(f"Labels must be 0/1, got values such as {y[:3].tolist()}.") from None
+    if not np.isin(numeric, (0.0, 1.0)).all():
+        odd = np.unique(numeric[~np.isin(numeric, (0.0, 1.0))])[:5]
+        raise ValueError(
+            f"Labels must be 0/1 (a binary task), got {odd.tolist()}. Audit one binary "
+            "diagnosis at a time, or its 'no_finding' call."
+        )
+    return numeric.astype(int)
+
+
 def _check_inputs(y: np.ndarray, prob: np.ndarray, groups: np.ndarray) -> None:
     if not (len(y) == len(prob) == len(groups)):
         raise ValueError(
@@ -274,10 +299,26 @@ def subgroup_metrics(
         is refused, because its TPR/FNR (or FPR) and AUROC are undefined; if True, such values
         are NaN and left out of the gaps.
     """
-    y = np.asarray(y_true).astype(int).ravel()
+    settings = validate(
+        "subgroup_metrics",
+        {
+            "threshold": threshold,
+            "kind": kind,
+            "n_bins": n_bins,
+            "allow_undefined": allow_undefined,
+        },
+        _AUDIT_CONSTRAINTS,
+    )
+    threshold, kind = settings["threshold"], settings["kind"]
+    y = _binary_labels(y_true)
     p = np.asarray(prob, dtype=float).ravel()
     g = np.asarray(groups, dtype=object).ravel()
     _check_inputs(y, p, g)
+    if ((p < 0) | (p > 1)).any():
+        raise ValueError(
+            "Scores must be probabilities in [0, 1]; got values outside it. Pass "
+            "predict_proba outputs, not logits or percentages."
+        )
     if not allow_undefined:
         for name in pd.unique(g):
             inside = y[g == name]
@@ -445,6 +486,15 @@ def audit_subgroups(
 
     Introduced in notebook 08.
     """
+    validate(
+        "audit_subgroups",
+        {"threshold": threshold, "n_bootstrap": n_bootstrap, "seed": seed},
+        {
+            "threshold": _AUDIT_CONSTRAINTS["threshold"],
+            "n_bootstrap": Interval(int, 0, None),
+            "seed": Interval(int, 0, None),
+        },
+    )
     groups = attribute_groups(cohort, attribute, value=value)
     y, prob = task_scores(cohort, scores, task=task, against=against, tasks=tasks)
     kind = NO_FINDING if task == NO_FINDING else "diagnosis"

@@ -23,8 +23,8 @@ import torch
 from sklearn.feature_extraction.text import CountVectorizer
 from torch import nn
 
-from .hospital.cohort import Cohort
-from .hospital.config import MODALITIES
+from ..hospital.cohort import Cohort
+from ..hospital.config import MODALITIES
 
 DEMOGRAPHIC_INPUTS: tuple[str, ...] = ("age", "sex")
 """Demographics used as model inputs. Race, insurance and site are left out on purpose:

@@ -11,7 +11,7 @@ weak modality (here the notes for most diseases) adds dozens of noisy features t
 fusion and drags the average of late fusion down. Stacking learns to down-weight it
 (notebook 03). :class:`FusionModels` fits the per-modality models once, so every subset
 of modalities can be scored cheaply, which is what exact Shapley values need
-(:mod:`m3h_lite.shapley`). Introduced in notebook 03.
+(:mod:`m3h_lite.classical.shapley`). Introduced in notebook 03.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
 
+from ..evaluation import METRICS, evaluate
+from ..hospital.cohort import Cohort
+from ..hospital.config import MODALITIES
+from ..hospital.tasks import Task
 from .baselines import DEFAULT_C, fit_task_model, predict_task_model, task_targets
-from .evaluation import METRICS, evaluate
 from .features import ModalityFeatures
-from .hospital.cohort import Cohort
-from .hospital.config import MODALITIES
-from .hospital.tasks import Task
 
 __all__ = [
     "FUSIONS",
@@ -239,7 +239,7 @@ def fit_fusion(
     train, evaluation : training cohort and the cohort to predict (e.g. the test part).
     tasks : supervised tasks (default: every binary, multiclass and regression task).
     modalities : the modalities to combine.
-    C, labels, seed : as in :class:`~m3h_lite.baselines.SingleTaskBaselines`.
+    C, labels, seed : as in :class:`~m3h_lite.classical.baselines.SingleTaskBaselines`.
     n_folds : folds of the out-of-fold predictions the stacking model learns from.
     """
     return FusionModels(

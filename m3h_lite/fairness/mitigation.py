@@ -21,6 +21,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..validation import Interval, validate
+
+_POWER = Interval(float, 0, 1)  # 0: plain mean, 1: full group balancing
+
 
 def _check_ids(group_ids: torch.Tensor, n_groups: int) -> None:
     if group_ids.numel() and (int(group_ids.min()) < 0 or int(group_ids.max()) >= n_groups):
@@ -37,6 +41,11 @@ class ERM(nn.Module):
 
     def __init__(self, *, attribute: str = "race_ethnicity") -> None:
         super().__init__()
+        if not isinstance(attribute, str) or not attribute:
+            raise TypeError(
+                f"{type(self).__name__}: attribute must name a column of cohort.groups "
+                f"(e.g. 'race_ethnicity', 'sex'), got {attribute!r}."
+            )
         self.attribute = attribute
         self.n_groups = 0
 
@@ -86,9 +95,7 @@ class ReSample(ERM):
         label_column: int | None = None,
     ) -> None:
         super().__init__(attribute=attribute)
-        if not 0 <= power <= 1:
-            raise ValueError(f"power must lie in [0, 1], got {power!r}.")
-        self.power = float(power)
+        self.power = validate("ReSample", {"power": power}, {"power": _POWER})["power"]
         self.label_column = label_column
 
     def sampling_weights(self, group_ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -127,9 +134,7 @@ class ReWeight(ERM):
 
     def __init__(self, *, attribute: str = "race_ethnicity", power: float = 1.0) -> None:
         super().__init__(attribute=attribute)
-        if not 0 <= power <= 1:
-            raise ValueError(f"power must lie in [0, 1], got {power!r}.")
-        self.power = float(power)
+        self.power = validate("ReWeight", {"power": power}, {"power": _POWER})["power"]
         self.register_buffer("counts", torch.zeros(0))
 
     def reset(self, *, n_groups: int, feature_dim: int) -> None:
@@ -164,9 +169,9 @@ class GroupDRO(ERM):
 
     def __init__(self, *, attribute: str = "race_ethnicity", eta: float = 0.01) -> None:
         super().__init__(attribute=attribute)
-        if eta <= 0:
-            raise ValueError(f"eta must be positive, got {eta!r}.")
-        self.eta = float(eta)
+        self.eta = validate(
+            "GroupDRO", {"eta": eta}, {"eta": Interval(float, 0, None, closed="neither")}
+        )["eta"]
         self.register_buffer("q", torch.zeros(0))
 
     def reset(self, *, n_groups: int, feature_dim: int) -> None:
@@ -225,10 +230,12 @@ class DANN(ERM):
         self, *, attribute: str = "race_ethnicity", lam: float = 0.5, hidden: int = 32
     ) -> None:
         super().__init__(attribute=attribute)
-        if lam < 0:
-            raise ValueError(f"lam must be non-negative, got {lam!r}.")
-        self.lam = float(lam)
-        self.hidden = int(hidden)
+        settings = validate(
+            "DANN",
+            {"lam": lam, "hidden": hidden},
+            {"lam": Interval(float, 0, None), "hidden": Interval(int, 1, None)},
+        )
+        self.lam, self.hidden = settings["lam"], settings["hidden"]
         self.discriminator: nn.Module | None = None
 
     def reset(self, *, n_groups: int, feature_dim: int) -> None:

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+DEFAULT_NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ they use this small multitask network rather than the full M3H model: per-image 
 chest images (and optionally the standardised vitals and labs, never demographics) -> a
 hidden layer (the penultimate features a probe reads) -> one logit per diagnosis. It has the
 same interface as the course's bigger models (``fit``, ``predict_proba``, ``embed``) and the
-same mitigation hooks (:mod:`m3h_lite.mitigation`), so audits and probes work on either.
+same mitigation hooks (:mod:`m3h_lite.fairness.mitigation`), so audits and probes work on either.
 Introduced in notebook 09.
 """
 
@@ -15,9 +15,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import NotFittedError
 
-from .hospital.cohort import Cohort
-from .numerics import one_thread
+from ..hospital.cohort import Cohort
+from ..numerics import one_thread
+from ..validation import Constraint, Flag, Interval, as_name_list, validate
 
 IMAGE_TASKS: tuple[str, ...] = (
     "heart_failure",
@@ -48,7 +50,7 @@ class SmallNet:
     tasks : binary diagnoses to predict (default: the image-visible ones).
     modalities : ``("images",)`` or ``("images", "tabular")`` (measurements only).
     hidden : width of the penultimate layer: the capacity knob.
-    mitigation : an object from :mod:`m3h_lite.mitigation` (default: plain ERM).
+    mitigation : an object from :mod:`m3h_lite.fairness.mitigation` (default: plain ERM).
     epochs, batch_size, lr : training settings.
     weight_decay : L2 penalty (Adam). The default 0.03 is strong on purpose: group-balanced
         training (ReSample, GroupDRO) of an over-parameterised network lowers a group's gap
@@ -58,6 +60,16 @@ class SmallNet:
     seed : seeds initialisation and batch order.
     per_image : normalise each image by its own mean and s.d. before the shared scaling.
     """
+
+    _parameter_constraints: dict[str, Constraint] = {
+        "hidden": Interval(int, 1, None),
+        "epochs": Interval(int, 1, None),
+        "batch_size": Interval(int, 1, None),
+        "lr": Interval(float, 0, None, closed="neither"),
+        "weight_decay": Interval(float, 0, None),
+        "seed": Interval(int, 0, None),
+        "per_image": Flag(),
+    }
 
     def __init__(
         self,
@@ -73,21 +85,17 @@ class SmallNet:
         seed: int = 0,
         per_image: bool = True,
     ) -> None:
-        unknown = [m for m in modalities if m not in _MODALITIES]
-        if unknown or not modalities:
-            raise ValueError(f"Unknown modalities {unknown}; SmallNet reads {list(_MODALITIES)}.")
-        if int(hidden) < 1 or int(epochs) < 1:
-            raise ValueError("hidden and epochs must be at least 1.")
-        self.tasks = tuple(tasks)
-        self.modalities = tuple(modalities)
-        self.hidden = int(hidden)
+        self.tasks = tuple(as_name_list(tasks, owner="SmallNet", name="tasks"))
+        self.modalities = tuple(as_name_list(modalities, owner="SmallNet", name="modalities"))
+        unknown = [m for m in self.modalities if m not in _MODALITIES]
+        if unknown:
+            raise ValueError(
+                f"SmallNet: unknown modalities {unknown}; SmallNet reads {list(_MODALITIES)}."
+            )
+        settings = validate("SmallNet", locals(), self._parameter_constraints)
+        for name, value in settings.items():
+            setattr(self, name, value)
         self.mitigation = mitigation
-        self.epochs = int(epochs)
-        self.batch_size = int(batch_size)
-        self.lr = float(lr)
-        self.weight_decay = float(weight_decay)
-        self.seed = int(seed)
-        self.per_image = bool(per_image)
         self._net = None
 
     def __repr__(self) -> str:
@@ -126,7 +134,17 @@ class SmallNet:
         unknown = [t for t in self.tasks if t not in binary]
         if unknown:
             raise KeyError(f"Unknown binary task(s) {unknown}; binary tasks: {binary}.")
+        if len(cohort) == 0:
+            raise ValueError("SmallNet.fit: the training cohort is empty.")
+        positives = cohort.labels[list(self.tasks)].sum()
+        if (positives == 0).any():
+            raise ValueError(
+                f"SmallNet.fit: no recorded positives for {list(positives[positives == 0].index)} "
+                "in the training cohort; a network cannot learn a diagnosis it never sees. "
+                "Use more patients or drop the task."
+            )
         torch.manual_seed(self.seed)
+        self._image_shape = cohort.images.shape[1:]
         x = torch.from_numpy(self._inputs(cohort, fit=True))
         y_np = cohort.labels[list(self.tasks)].to_numpy(dtype=np.float32)
         y = torch.from_numpy(y_np.copy())
@@ -191,7 +209,14 @@ class SmallNet:
         import torch
 
         if self._net is None:
-            raise RuntimeError("Fit the model first: model.fit(train_cohort).")
+            raise NotFittedError("This SmallNet is not fitted yet: call model.fit(train_cohort).")
+        if not isinstance(cohort, Cohort):
+            raise TypeError(f"Expected a Cohort, got {type(cohort).__name__}.")
+        if cohort.images.shape[1:] != self._image_shape:
+            raise ValueError(
+                f"SmallNet was trained on {self._image_shape} images, got "
+                f"{cohort.images.shape[1:]}: use a cohort generated with the same image_size."
+            )
         with torch.no_grad(), one_thread():
             features = self._net["encoder"](torch.from_numpy(self._inputs(cohort)))
             prob = torch.sigmoid(self._net["head"](features))

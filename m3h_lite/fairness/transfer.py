@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from .hospital.cohort import Cohort
+from ..hospital.cohort import Cohort
 from .shortcuts import SHORTCUT_ATTRIBUTE, ModelSpec, bootstrap_correlation, measure_model
 
 
@@ -62,7 +62,7 @@ def site_splits(
     The training sites' patients are split 60/20/20 (by :func:`split_by_site`, then halving
     its validation part); every patient of ``test_site`` is the OOD test set.
     """
-    from .splits import split_by_site
+    from ..splits import split_by_site
 
     split = split_by_site(cohort, test_sites=test_site, val_size=0.4, seed=seed)
     val, id_test = train_test_split(split.val, test_size=0.5, random_state=seed)
@@ -212,7 +212,7 @@ def select_mitigation(
     the smallest *validation* gap is kept; the row ``"selected best"`` is the method whose
     kept value has the smallest validation gap. Test gaps are never used to choose.
 
-    ``weight_decay`` (default: :class:`~m3h_lite.smallnet.SmallNet`'s strong 0.03) shows
+    ``weight_decay`` (default: :class:`~m3h_lite.fairness.smallnet.SmallNet`'s strong 0.03) shows
     why regularisation matters: group-balanced training of a weakly regularised network
     memorises the few patients a small cell repeats (Sagawa et al., ICLR 2020).
 

@@ -18,9 +18,9 @@ from math import factorial
 
 import pandas as pd
 
-from .evaluation import METRICS, evaluate
+from ..evaluation import METRICS, evaluate
+from ..hospital.cohort import Cohort
 from .fusion import FusionModels, modality_subsets, subset_label
-from .hospital.cohort import Cohort
 
 __all__ = ["modality_shapley", "shapley_values", "subset_scores"]
 
@@ -61,7 +61,7 @@ def shapley_values(scores: pd.DataFrame, *, modalities: tuple[str, ...]) -> pd.D
     Parameters
     ----------
     scores : coalition values as returned by :func:`subset_scores` (rows named by
-        :func:`~m3h_lite.fusion.subset_label`, including ``"none"``).
+        :func:`~m3h_lite.classical.fusion.subset_label`, including ``"none"``).
     modalities : the players.
 
     Returns

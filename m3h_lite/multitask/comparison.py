@@ -1,6 +1,6 @@
 """Single-task versus multitask: the comparison behind the M3H headline (notebook 04).
 
-The single-task baseline is **the same architecture** (:class:`~m3h_lite.model.M3HModel`)
+The single-task baseline is **the same architecture** (:class:`~m3h_lite.multitask.model.M3HModel`)
 trained on one task at a time, so the only difference is what is learned jointly.
 The relative gain is reported as the paper reports it: (multitask - single) / single.
 Introduced in notebook 04.
@@ -16,14 +16,11 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 from tqdm.auto import tqdm
 
-from .hospital.cohort import Cohort
+from ..hospital.cohort import Cohort
 
 
 def _labels(cohort: Cohort, task: str, against: str) -> np.ndarray:
-    if against not in ("recorded", "true"):
-        raise ValueError(f"against must be 'recorded' or 'true', got {against!r}.")
-    source = cohort.truth.labels if against == "true" else cohort.labels
-    return source[task].to_numpy()
+    return cohort.labels_for(against)[task].to_numpy()
 
 
 def label_budget(train: Cohort, n_train: int | None, *, seed: int = 0) -> Cohort:
@@ -61,7 +58,7 @@ def fit_single_and_multitask(
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Test-set probabilities of single-task and multitask models, averaged over ``seeds``.
 
-    ``multitask`` may be an already fitted :class:`~m3h_lite.model.M3HModel` on these tasks
+    ``multitask`` may be an already fitted :class:`~m3h_lite.multitask.model.M3HModel` on these tasks
     (one seed only, fitted on the same training patients): it is reused instead of trained
     again. ``n_train`` trains every model on :func:`label_budget` ``(train, n_train,
     seed=budget_seed)`` instead of the whole training split.
@@ -150,7 +147,7 @@ def single_vs_multitask(
         training patients (:func:`label_budget`); default all of them. Validation and test
         patients are unchanged.
     budget_seed : seed of that subset.
-    model_kwargs : passed to every :class:`~m3h_lite.model.M3HModel` (e.g. ``alpha``).
+    model_kwargs : passed to every :class:`~m3h_lite.multitask.model.M3HModel` (e.g. ``alpha``).
 
     Returns
     -------
