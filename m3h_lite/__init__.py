@@ -86,6 +86,7 @@ _API: dict[str, str] = {
     "probe_attribute": "m3h_lite.fairness.probe",
     "demographic_encoding": "m3h_lite.fairness.probe",
     "SmallNet": "m3h_lite.fairness.smallnet",
+    "IMAGE_TASKS": "m3h_lite.fairness.smallnet",
     "ModelSpec": "m3h_lite.fairness.shortcuts",
     "group_mean_images": "m3h_lite.fairness.shortcuts",
     "run_shortcut_family": "m3h_lite.fairness.shortcuts",
@@ -101,6 +102,7 @@ _API: dict[str, str] = {
     "compare_selection_rules": "m3h_lite.fairness.transfer",
     "mitigation_effect": "m3h_lite.fairness.transfer",
     "select_mitigation": "m3h_lite.fairness.transfer",
+    "site_splits": "m3h_lite.fairness.transfer",
 }
 
 # Submodules reachable as attributes, e.g. ``m3h.plots`` or ``m3h.exercises``.
