@@ -33,6 +33,7 @@ import pandas as pd
 from sklearn import metrics as skm
 
 from .hospital.cohort import Cohort
+from .validation import Interval, validate
 
 __all__ = [
     "METRICS",
@@ -226,6 +227,16 @@ def compute_metric(metric: str, y_true, y_pred) -> float:
 # ----------------------------------------------------------------------------------------
 
 
+def _binned_inputs(y_true, y_prob, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Checked 0/1 labels and probabilities for a binned calibration measure."""
+    y = _as_1d(y_true, name="y_true")
+    p = _as_1d(y_prob, name="y_prob", n=len(y))
+    _check_binary_labels(y, name="y_true")
+    _check_probabilities(p, name="y_prob")
+    validate("calibration", {"n_bins": n_bins}, {"n_bins": Interval(int, 1, None)})
+    return y, p
+
+
 def reliability_curve(y_true, y_prob, *, n_bins: int = 10, strategy: str = "uniform"):
     """Observed frequency against mean predicted probability, per probability bin.
 
@@ -233,12 +244,7 @@ def reliability_curve(y_true, y_prob, *, n_bins: int = 10, strategy: str = "unif
     ``observed`` and ``count``. A perfectly calibrated model lies on the diagonal.
     ``strategy="quantile"`` uses equal-count bins (steadier for rare diseases).
     """
-    y = _as_1d(y_true, name="y_true")
-    p = _as_1d(y_prob, name="y_prob", n=len(y))
-    _check_binary_labels(y, name="y_true")
-    _check_probabilities(p, name="y_prob")
-    if n_bins < 1:
-        raise ValueError(f"n_bins must be at least 1, got {n_bins}.")
+    y, p = _binned_inputs(y_true, y_prob, n_bins)
     if strategy == "uniform":
         # The same bins as expected_calibration_error, so the diagram and the ECE agree
         # (np.linspace edges put a score of exactly 0.3 or 0.7 one bin too low).
@@ -272,12 +278,7 @@ def expected_calibration_error(y_true, y_prob, *, n_bins: int = 10) -> float:
     Uses ``n_bins`` equal-width probability bins (the convention of Guo et al. 2017 and of
     the fairness literature, e.g. Yang et al. 2024). 0 is perfect calibration.
     """
-    y = _as_1d(y_true, name="y_true")
-    p = _as_1d(y_prob, name="y_prob", n=len(y))
-    _check_binary_labels(y, name="y_true")
-    _check_probabilities(p, name="y_prob")
-    if n_bins < 1:
-        raise ValueError(f"n_bins must be at least 1, got {n_bins}.")
+    y, p = _binned_inputs(y_true, y_prob, n_bins)
     return _ece_unchecked(y, p, n_bins)
 
 

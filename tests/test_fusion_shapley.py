@@ -156,6 +156,16 @@ def test_fusion_refuses_bad_requests(world):
         fit_fusion(train, test, tasks=["phenotype"])
 
 
+def test_fusion_results_keep_the_cohort_they_predict(world):
+    """Another cohort of the same size would silently pair predictions with other patients."""
+    cohort, train, test, fusion = world
+    same_size_other_patients = cohort.subset(np.arange(len(test)))
+    with pytest.raises(ValueError, match="fit_fusion"):
+        compare_fusion(same_size_other_patients, fusion)
+    with pytest.raises(ValueError, match="fit_fusion"):
+        modality_shapley(same_size_other_patients, fusion)
+
+
 def test_haim_style_early_fusion_shapley_agrees_on_the_lab_diseases(world):
     """HAIM refit one model per coalition (early fusion); the lab diseases still go to labs."""
     cohort, _, test, fusion = world

@@ -116,3 +116,17 @@ def test_select_mitigation_chooses_on_validation_only():
 def test_model_spec_passes_weight_decay():
     assert ModelSpec().build().weight_decay == m3h.SmallNet().weight_decay
     assert ModelSpec(weight_decay=1e-4).build().weight_decay == 1e-4
+
+
+def test_select_mitigation_protects_the_group_it_is_told(small_cohort):
+    with pytest.raises(KeyError, match="protect='religion'"):
+        m3h.select_mitigation(small_cohort, protect="religion")
+
+
+def test_group_codes_follow_category_order(small_cohort):
+    codes = small_cohort.group_codes("race_ethnicity")
+    column = small_cohort.groups["race_ethnicity"]
+    assert codes.dtype == np.int64 and codes.min() >= 0
+    assert (np.asarray(column.cat.categories)[codes] == column.astype(str).to_numpy()).all()
+    with pytest.raises(KeyError, match="not a group column"):
+        small_cohort.group_codes("religion")

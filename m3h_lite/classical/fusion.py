@@ -117,6 +117,7 @@ class FusionModels:
         self.modalities = tuple(self.features.blocks_)
         self._x_train = self.features.transform(train)
         self._x_eval = self.features.transform(evaluation)
+        self.evaluation_ids_ = evaluation.patient_ids.copy()
         self._targets = {n: task_targets(train, self._task[n], labels=labels) for n in self.tasks}
         self._single: dict[str, dict[str, np.ndarray]] = {}
         self._out_of_fold: dict[str, dict[str, np.ndarray]] = {}
@@ -124,6 +125,15 @@ class FusionModels:
         with threadpool_limits(limits=1):
             for modality in self.modalities:
                 self._fit_single(modality)
+
+    def check_evaluation(self, evaluation: Cohort) -> None:
+        """Refuse a cohort other than the one these models predict (same ids, same order)."""
+        if not evaluation.patient_ids.equals(self.evaluation_ids_):
+            raise ValueError(
+                f"These fusion models predict the {len(self.evaluation_ids_)} patients given to "
+                f"fit_fusion as its evaluation cohort, not these {len(evaluation)} "
+                "(other ids or order). Pass the same cohort, or call fit_fusion again."
+            )
 
     # -- fitting ---------------------------------------------------------------------
 
@@ -269,6 +279,7 @@ def compare_fusion(
     """
     if metric not in METRICS or metric == "silhouette":
         raise KeyError(f"Unknown metric {metric!r} for a fusion comparison.")
+    fusion.check_evaluation(evaluation)
     kind = METRICS[metric].problem_class
     tasks = [t for t in fusion.tasks if evaluation.tasks[t].problem_class == kind]
     if not tasks:

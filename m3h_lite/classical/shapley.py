@@ -41,6 +41,7 @@ def subset_scores(
     first row, ``"none"``, is ``empty_value`` (0.5 for AUROC: chance). Only tasks of the
     metric's problem class are scored.
     """
+    fusion.check_evaluation(evaluation)
     kind = METRICS[metric].problem_class
     tasks = [t for t in fusion.tasks if evaluation.tasks[t].problem_class == kind]
     if not tasks:

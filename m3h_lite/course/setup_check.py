@@ -213,14 +213,13 @@ def check_resources(*, min_memory_gb: float = MIN_MEMORY_GB) -> list[Check]:
 
 def check_data(folder: str | Path | None = None) -> Check:
     """Checksums of the shipped cohort files (corrupted or edited data fail here)."""
-    from ..hospital.storage import _FIX_HINT, CohortFileError, default_data_dir, verify_checksums
+    from ..hospital.storage import CohortFileError, default_data_dir, verify_checksums
 
     folder = Path(folder) if folder is not None else default_data_dir()
     try:
         files = verify_checksums(folder)
     except CohortFileError as error:
-        detail = str(error).replace(_FIX_HINT, "").strip()
-        return Check("data checksums", FAIL, detail, _FIX_HINT)
+        return Check("data checksums", FAIL, error.problem, error.fix)
     return Check("data checksums", OK, f"{len(files)} files match SHA256SUMS in {folder}")
 
 

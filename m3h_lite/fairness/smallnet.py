@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 from sklearn.exceptions import NotFittedError
 
 from ..hospital.cohort import Cohort
@@ -157,17 +156,7 @@ class SmallNet:
         params = list(self._net.parameters())
         group_ids = None
         if self.mitigation is not None:
-            attribute = self.mitigation.attribute
-            if attribute not in cohort.groups:
-                raise KeyError(
-                    f"Mitigation attribute {attribute!r} is not a group column; "
-                    f"choose one of {list(cohort.groups)}."
-                )
-            column = cohort.groups[attribute]
-            if isinstance(column.dtype, pd.CategoricalDtype):
-                codes = column.cat.codes.to_numpy()
-            else:
-                codes = np.unique(column.astype(str).to_numpy(), return_inverse=True)[1]
+            codes = cohort.group_codes(self.mitigation.attribute)
             group_ids = torch.from_numpy(codes.astype(np.int64))
             n_groups = int(codes.max()) + 1
             self.mitigation.reset(n_groups=n_groups, feature_dim=self.hidden)

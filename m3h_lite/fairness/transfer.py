@@ -199,6 +199,8 @@ def select_mitigation(
     hidden: int = 32,
     epochs: int = 8,
     weight_decay: float | None = None,
+    protect: str = "race_ethnicity",
+    audit: tuple[str, str | None] = SHORTCUT_ATTRIBUTE,
     seed: int = 0,
     progress: bool = False,
 ) -> pd.DataFrame:
@@ -216,6 +218,10 @@ def select_mitigation(
     why regularisation matters: group-balanced training of a weakly regularised network
     memorises the few patients a small cell repeats (Sagawa et al., ICLR 2020).
 
+    ``protect`` is the group column the mitigations balance (their ``attribute``);
+    ``audit`` is the ``(attribute, value)`` whose gap is measured and minimised (default
+    Black vs others by race/ethnicity; ``value=None`` compares every group).
+
     Returns one row per method (index) with the kept ``setting``, ``val_gap``,
     ``test_gap`` and ``test_auroc``, then the ``"selected best"`` row.
     """
@@ -226,6 +232,11 @@ def select_mitigation(
         raise ValueError("grid needs the 'erm' baseline and at least one mitigation method.")
     if not train_seeds:
         raise ValueError("Give at least one training seed.")
+    if protect not in cohort.groups:
+        raise KeyError(
+            f"protect={protect!r} is not a group column; use one of {list(cohort.groups)}."
+        )
+    audit_attribute, audit_value = audit
     train, val, id_test, _ = site_splits(cohort, test_site=test_site, seed=seed)
     jobs = [(m, opts, s) for m, values in grid.items() for opts in values for s in train_seeds]
     rows = []
@@ -238,9 +249,10 @@ def select_mitigation(
             seed=train_seed,
             weight_decay=weight_decay,
         )
-        model = spec.build().fit(train)
-        on_val = measure_model(model, val=val, test=val, seed=seed)
-        on_test = measure_model(model, val=val, test=id_test, seed=seed)
+        model = spec.build(attribute=protect).fit(train)
+        where = {"attribute": audit_attribute, "value": audit_value, "seed": seed}
+        on_val = measure_model(model, val=val, test=val, **where)
+        on_test = measure_model(model, val=val, test=id_test, **where)
         rows.append(
             {
                 "method": method,

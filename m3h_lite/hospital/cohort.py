@@ -125,6 +125,20 @@ class Cohort:
         """Tabular columns that are vitals or labs (not demographics)."""
         return list(self.feature_info.index)
 
+    def group_codes(self, attribute: str) -> np.ndarray:
+        """Integer code of each patient's group in ``groups[attribute]`` (0 .. n_groups - 1,
+        in category order): the group ids a fairness mitigation trains with."""
+        if attribute not in self.groups:
+            raise KeyError(
+                f"Mitigation attribute {attribute!r} is not a group column; "
+                f"choose one of {list(self.groups)}."
+            )
+        column = self.groups[attribute]
+        if not isinstance(column.dtype, pd.CategoricalDtype):
+            column = pd.Categorical(column.astype(str))
+            return np.asarray(column.codes, dtype=np.int64)
+        return column.cat.codes.to_numpy().astype(np.int64)
+
     def labels_for(self, against: str) -> pd.DataFrame:
         """The recorded labels (``"recorded"``: what the hospital has) or the generator's
         true labels (``"true"``). Every "recorded vs true" switch in the package reads here."""

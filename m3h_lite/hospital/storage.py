@@ -41,7 +41,16 @@ _FIX_HINT = (
 
 
 class CohortFileError(RuntimeError):
-    """A cohort folder is missing, incomplete or corrupted."""
+    """A cohort folder is missing, incomplete, corrupted or inconsistent.
+
+    ``problem`` is what is wrong; ``fix`` is how to restore the files (part of the message).
+    """
+
+    fix = _FIX_HINT
+
+    @property
+    def problem(self) -> str:
+        return str(self).replace(self.fix, "").strip()
 
 
 def default_data_dir() -> Path:

@@ -503,15 +503,7 @@ class M3HModel:
         return torch.as_tensor(np.stack(columns, axis=1), dtype=torch.float32, device=device)
 
     def _group_ids(self, cohort: Cohort) -> np.ndarray:
-        attribute = self.mitigation.attribute
-        if attribute not in cohort.groups:
-            raise KeyError(
-                f"Mitigation attribute {attribute!r} is not a group column; "
-                f"choose one of {list(cohort.groups)}."
-            )
-        column = cohort.groups[attribute]
-        codes = pd.Categorical(column).codes if column.dtype != "category" else column.cat.codes
-        return np.asarray(codes, dtype=np.int64)
+        return cohort.group_codes(self.mitigation.attribute)
 
     @torch.no_grad()
     def _embed_inputs(self, inputs: dict[str, torch.Tensor], batch_size: int = 1024) -> np.ndarray:
