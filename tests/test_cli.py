@@ -134,3 +134,10 @@ def test_run_reports_a_dead_kernel(tmp_path, capsys):
     notebook = _tiny_notebook(tmp_path / "03_crash.ipynb", ["import os\nos._exit(1)"])
     assert cli.main(["run", str(notebook), "--no-html"]) == 1
     assert "the kernel died" in capsys.readouterr().err
+
+
+def test_run_refuses_a_file_that_is_not_a_notebook(tmp_path, capsys):
+    path = tmp_path / "x.ipynb"
+    path.write_text('{"a": 1}')
+    assert cli.main(["run", str(path), "--no-html"]) == 2
+    assert "is not a Jupyter notebook" in capsys.readouterr().err

@@ -170,3 +170,18 @@ def test_images_of_another_size_are_refused(tmp_path):
     write_manifest(folder)
     with pytest.raises(m3h.CohortFileError, match="images has shape"):
         m3h.load_cohort(folder)
+
+
+def test_malformed_manifest_line_is_explained(tmp_path):
+    folder = _saved(tmp_path)
+    manifest = folder / "SHA256SUMS"
+    manifest.write_text(manifest.read_text() + "not a checksum line\n")
+    with pytest.raises(m3h.CohortFileError, match="line 8 is not"):
+        m3h.load_cohort(folder)
+
+
+def test_empty_selection_is_refused(small_cohort):
+    with pytest.raises(ValueError, match="no patients"):
+        small_cohort.subset([])
+    with pytest.raises(ValueError, match="no patients"):
+        small_cohort.subset(np.zeros(len(small_cohort), dtype=bool))

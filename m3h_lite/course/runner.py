@@ -87,7 +87,15 @@ def run_notebook(
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
     path = Path(path)
-    nb = nbformat.read(path, as_version=4)
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except (ValueError, KeyError, AttributeError, nbformat.ValidationError) as error:
+        # nbformat raises a JSON error for non-JSON and a schema error for other JSON
+        raise ValueError(
+            f"{path} is not a Jupyter notebook ({type(error).__name__}: {str(error)[:120]}). "
+            "Give a .ipynb file, e.g. notebooks/01_meet_the_patients.ipynb."
+        ) from None
     client = NotebookClient(
         nb,
         timeout=timeout,

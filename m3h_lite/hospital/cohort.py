@@ -158,7 +158,14 @@ class Cohort:
                     f"Boolean mask has {len(rows)} entries but the cohort has {len(self)} patients."
                 )
             rows = np.flatnonzero(rows)
-        if rows.size and (rows.min() < -len(self) or rows.max() >= len(self)):
+        if rows.size == 0:
+            raise ValueError(
+                "This selection holds no patients: nothing could be trained, scored or "
+                "audited on it. Check the mask or the positions (e.g. a site with no patients)."
+            )
+        if rows.dtype.kind not in "iu":
+            raise TypeError(f"Row positions must be integers or a boolean mask, got {rows.dtype}.")
+        if rows.min() < -len(self) or rows.max() >= len(self):
             raise IndexError(f"Row positions must lie in [0, {len(self)}).")
 
         def take(obj):

@@ -135,9 +135,17 @@ def verify_checksums(folder: str | Path) -> dict[str, bool]:
     manifest = folder / MANIFEST
     if not manifest.exists():
         raise CohortFileError(f"No checksum manifest {manifest}. {_FIX_HINT}")
-    expected = dict(
-        reversed(line.split("  ", 1)) for line in manifest.read_text().splitlines() if line
-    )
+    expected = {}
+    for number, line in enumerate(manifest.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64 or not name.strip():
+            raise CohortFileError(
+                f"{manifest} line {number} is not '<sha256>  <file name>': {line[:80]!r}. "
+                + _FIX_HINT
+            )
+        expected[name.strip()] = digest
     missing = [name for name in DATA_FILES if not (folder / name).exists()]
     if missing:
         raise CohortFileError(f"Missing data file(s) {missing} in {folder}. {_FIX_HINT}")
