@@ -11,7 +11,7 @@ from claims_support import WORLDS, says
 from scipy import stats
 
 import m3h_lite as m3h
-from m3h_lite.fusion import modality_subsets
+from m3h_lite.classical.fusion import modality_subsets
 
 MODALITIES = ("tabular", "timeseries", "notes", "images")
 

@@ -13,10 +13,10 @@ import pytest
 from claims_support import says
 
 import m3h_lite as m3h
+from m3h_lite.fairness.smallnet import IMAGE_TASKS
+from m3h_lite.fairness.transfer import site_splits
 from m3h_lite.hospital.config import DEFAULT_SITES
 from m3h_lite.hospital.images import scanner_blur
-from m3h_lite.smallnet import IMAGE_TASKS
-from m3h_lite.transfer import site_splits
 
 
 @pytest.fixture(scope="module")
