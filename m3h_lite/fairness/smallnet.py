@@ -18,6 +18,7 @@ from sklearn.exceptions import NotFittedError
 
 from ..hospital.cohort import Cohort
 from ..numerics import one_thread
+from ..training import Trainer
 from ..validation import Constraint, Flag, Interval, as_name_list, validate
 
 IMAGE_TASKS: tuple[str, ...] = (
@@ -98,7 +99,10 @@ class SmallNet:
         self._net = None
 
     def __repr__(self) -> str:
-        method = "ERM" if self.mitigation is None else self.mitigation.describe()
+        method = "ERM"
+        if self.mitigation is not None:
+            describe = getattr(self.mitigation, "describe", None)
+            method = describe() if callable(describe) else type(self.mitigation).__name__
         return f"SmallNet({'+'.join(self.modalities)}, hidden={self.hidden}, {method})"
 
     # ------------------------------------------------------------------ features
@@ -153,44 +157,31 @@ class SmallNet:
                 "head": nn.Linear(self.hidden, len(self.tasks)),
             }
         )
-        params = list(self._net.parameters())
-        group_ids = None
-        if self.mitigation is not None:
-            codes = cohort.group_codes(self.mitigation.attribute)
-            group_ids = torch.from_numpy(codes.astype(np.int64))
-            n_groups = int(codes.max()) + 1
-            self.mitigation.reset(n_groups=n_groups, feature_dim=self.hidden)
-            params += list(self.mitigation.parameters())
-        optimiser = torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
-        generator = torch.Generator().manual_seed(self.seed)
-        weights = None
-        if self.mitigation is not None:
-            weights = self.mitigation.sampling_weights(group_ids.numpy(), y_np)
-        n = len(x)
+
+        def batch_loss(index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            features = self._net["encoder"](x[index])
+            logits = self._net["head"](features)
+            per_sample = nn.functional.binary_cross_entropy_with_logits(
+                logits, y[index], reduction="none"
+            ).mean(dim=1)
+            return per_sample, features
+
+        trainer = Trainer(
+            list(self._net.parameters()),
+            n=len(x),
+            batch_size=self.batch_size,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            seed=self.seed,
+            mitigation=self.mitigation,
+            group_ids=None
+            if self.mitigation is None
+            else cohort.group_codes(self.mitigation.attribute),
+            labels=y_np,
+            feature_dim=self.hidden,
+        )
         for _ in range(self.epochs):
-            if weights is None:
-                order = torch.randperm(n, generator=generator)
-            else:
-                order = torch.multinomial(
-                    torch.as_tensor(weights, dtype=torch.float64), n, True, generator=generator
-                )
-            for start in range(0, n, self.batch_size):
-                rows = order[start : start + self.batch_size]
-                features = self._net["encoder"](x[rows])
-                logits = self._net["head"](features)
-                per_sample = nn.functional.binary_cross_entropy_with_logits(
-                    logits, y[rows], reduction="none"
-                ).mean(dim=1)
-                if self.mitigation is None:
-                    loss = per_sample.mean()
-                else:
-                    loss = self.mitigation.reduce(per_sample, group_ids[rows])
-                    extra = self.mitigation.adversary_loss(features, group_ids[rows])
-                    if extra is not None:
-                        loss = loss + extra
-                optimiser.zero_grad()
-                loss.backward()
-                optimiser.step()
+            trainer.epoch(batch_loss)
         return self
 
     # ------------------------------------------------------------------ outputs

@@ -257,13 +257,7 @@ class M3HModel:
             self.network_ = self._build_network().to(device)
             train_inputs = self._tensors(cohort, device)
             val_inputs = self._tensors(val_cohort, device)
-            group_ids = None
-            if self.mitigation is not None:
-                group_ids = self._group_ids(cohort)
-                self.mitigation.reset(
-                    n_groups=int(group_ids.max()) + 1 if len(group_ids) else 0,
-                    feature_dim=self.hidden,
-                )
+            group_ids = None if self.mitigation is None else self._group_ids(cohort)
             self.history_: History
             self.history_, self.snapshots_ = train_network(
                 self.network_,
@@ -283,6 +277,7 @@ class M3HModel:
                 early_stopping=self.early_stopping,
                 mitigation=self.mitigation,
                 group_ids=group_ids,
+                feature_dim=self.hidden,
                 verbose=self.verbose,
                 description=f"M3H ({len(supervised)} task{'s' * (len(supervised) > 1)})",
             )

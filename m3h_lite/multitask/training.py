@@ -27,7 +27,8 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torch.utils.data import WeightedRandomSampler
+
+from ..training import Trainer
 
 LOSS_WEIGHTINGS: tuple[str, ...] = ("uniform", "inverse_prevalence", "uncertainty")
 EARLY_STOPPING: tuple[str, ...] = ("per_task", "joint")
@@ -99,23 +100,6 @@ def combine_losses(
     return (losses * weights).sum(dim=1)
 
 
-def _batches(
-    n: int, batch_size: int, generator: torch.Generator, sample_weights: np.ndarray | None
-):
-    if sample_weights is None:
-        order = torch.randperm(n, generator=generator)
-    else:
-        sampler = WeightedRandomSampler(
-            torch.as_tensor(sample_weights, dtype=torch.double),
-            num_samples=n,
-            replacement=True,
-            generator=generator,
-        )
-        order = torch.tensor(list(sampler))
-    for start in range(0, n, batch_size):
-        yield order[start : start + batch_size]
-
-
 def train_network(
     network: nn.Module,
     train_inputs: dict[str, torch.Tensor],
@@ -135,6 +119,7 @@ def train_network(
     early_stopping: str = "joint",
     mitigation: Any = None,
     group_ids: np.ndarray | None = None,
+    feature_dim: int = 0,
     verbose: bool = True,
     description: str = "M3H",
 ) -> tuple[History, dict[int, dict[str, torch.Tensor]]]:
@@ -151,9 +136,9 @@ def train_network(
     fairly).
 
     ``network(inputs)`` must return ``(outputs, attention, features)`` as
-    :class:`~m3h_lite.multitask.model.M3HNetwork` does. ``mitigation`` (optional, duck-typed; see
-    ``m3h_lite.fairness.mitigation``) may supply group sampling weights, replace the mean over
-    patients (``reduce``) and add an adversarial loss on the features.
+    :class:`~m3h_lite.multitask.model.M3HNetwork` does. Batches, the optimiser and the
+    ``mitigation`` hooks (group sampling weights, ``reduce``, an adversarial loss on the
+    ``feature_dim``-wide features) are the shared loop's, :class:`m3h_lite.training.Trainer`.
     """
     from tqdm.auto import tqdm
 
@@ -164,24 +149,28 @@ def train_network(
     device = next(network.parameters()).device
     weights = torch.as_tensor(task_weights, dtype=torch.float32, device=device)
     log_vars = getattr(network, "log_vars", None) if learn_uncertainty else None
-    parameters = list(network.parameters())
-    if isinstance(mitigation, nn.Module):
-        mitigation.to(device)
-        parameters += list(mitigation.parameters())
-    optimiser = torch.optim.Adam(parameters, lr=lr, weight_decay=weight_decay)
-    generator = torch.Generator().manual_seed(seed)
-    n = len(train_targets)
+    # Only binary columns are labels y for (label, group) cells: multiclass codes and
+    # standardised regression targets are not findings.
+    binary = [j for j, kind in enumerate(kinds) if kind == "binary"]
+    trainer = Trainer(
+        list(network.parameters()),
+        n=len(train_targets),
+        batch_size=batch_size,
+        lr=lr,
+        weight_decay=weight_decay,
+        seed=seed,
+        mitigation=mitigation,
+        group_ids=group_ids,
+        labels=None if mitigation is None else train_targets[:, binary].cpu().numpy(),
+        feature_dim=feature_dim,
+        device=device,
+    )
 
-    sample_weights = None
-    groups_tensor = None
-    if mitigation is not None:
-        groups_tensor = torch.as_tensor(group_ids, dtype=torch.long, device=device)
-        # Only binary columns are labels y for (label, group) cells: multiclass codes and
-        # standardised regression targets are not findings.
-        binary = [j for j, kind in enumerate(kinds) if kind == "binary"]
-        sample_weights = mitigation.sampling_weights(
-            group_ids, train_targets[:, binary].cpu().numpy()
-        )
+    def batch_loss(index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        batch = {m: x[index] for m, x in train_inputs.items()}
+        outputs, _, features = network(batch)
+        per_task = per_task_losses(outputs, train_targets[index], kinds)
+        return combine_losses(per_task, weights, log_vars), features
 
     history = History()
     n_tasks = len(kinds)
@@ -193,28 +182,10 @@ def train_network(
     bar = tqdm(range(max_epochs), desc=description, disable=not verbose, leave=False)
     for epoch in bar:
         network.train()
-        total = 0.0
-        for index in _batches(n, batch_size, generator, sample_weights):
-            index = index.to(device)
-            batch = {m: x[index] for m, x in train_inputs.items()}
-            outputs, _, features = network(batch)
-            per_sample = combine_losses(
-                per_task_losses(outputs, train_targets[index], kinds), weights, log_vars
-            )
-            if mitigation is None:
-                loss = per_sample.mean()
-            else:
-                loss = mitigation.reduce(per_sample, groups_tensor[index])
-                extra = mitigation.adversary_loss(features, groups_tensor[index])
-                if extra is not None:
-                    loss = loss + extra
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-            total += float(loss.detach()) * len(index)
+        train_loss = trainer.epoch(batch_loss)
         task_losses = evaluate_task_losses(network, val_inputs, val_targets, kinds)
         val_loss = float(task_losses.sum())
-        history.train_loss.append(total / n)
+        history.train_loss.append(train_loss)
         history.val_loss.append(val_loss)
         history.val_task_loss.append(task_losses.tolist())
         bar.set_postfix(val_loss=f"{val_loss:.4f}")
