@@ -47,26 +47,6 @@ from .attention import TaskAttention
 from .encoders import ModalityPreprocessor, build_encoder, check_modalities
 from .training import EARLY_STOPPING, LOSS_WEIGHTINGS, History, loss_weights, train_network
 
-_CONFIG_KEYS = (
-    "tasks",
-    "modalities",
-    "alpha",
-    "embed_dim",
-    "hidden",
-    "loss_weighting",
-    "max_epochs",
-    "patience",
-    "early_stopping",
-    "batch_size",
-    "lr",
-    "weight_decay",
-    "dropout",
-    "image_pool",
-    "seed",
-    "device",
-    "verbose",
-)
-
 
 class M3HNetwork(nn.Module):
     """The torch module: encoders -> fusion -> trunk -> per-task projections -> attention -> heads.
@@ -352,7 +332,9 @@ class M3HModel:
         weights = {"best": self.network_.state_dict()}
         weights.update({f"epoch_{e}": state for e, state in self.snapshots_.items()})
         torch.save(weights, path / "weights.pt")
-        config = {k: getattr(self, k) for k in _CONFIG_KEYS}
+        # the saved configuration: every declared option, plus tasks and modalities
+        names = ("tasks", "modalities", *self._parameter_constraints)
+        config = {k: getattr(self, k) for k in names}
         config["modalities"] = list(self.modalities)
         state = {
             "config": config,
