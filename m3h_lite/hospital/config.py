@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..validation import Interval, validate
 
@@ -31,6 +32,15 @@ SEXES: tuple[str, ...] = ("F", "M")
 RACES: tuple[str, ...] = ("White", "Black", "Hispanic", "Asian", "Other")
 INSURANCES: tuple[str, ...] = ("Private", "Medicare", "Medicaid")
 AGE_BANDS: tuple[str, ...] = ("18-39", "40-64", "65-79", "80+")
+AGE_BAND_EDGES: tuple[int, ...] = (40, 65, 80)  # lower bounds of all but the first band
+
+
+def age_bands(age: Any) -> pd.Categorical:
+    """The age band of each age in years (ordered categories :data:`AGE_BANDS`)."""
+    labels = np.array(AGE_BANDS)[np.digitize(np.asarray(age, dtype=float), AGE_BAND_EDGES)]
+    return pd.Categorical(labels, categories=AGE_BANDS, ordered=True)
+
+
 N_PHENOTYPES = 5  # the phenotypes of tasks.PHENOTYPES; a site weighs each one
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .config import AGE_BANDS, FACTORS, INSURANCES, RACES, SEXES, SiteSpec
+from .config import FACTORS, INSURANCES, RACES, SEXES, SiteSpec, age_bands
 
 # Phenotype centres in factor space (rows follow PHENOTYPES, columns follow FACTORS).
 PHENOTYPE_MEANS = np.array(
@@ -76,7 +76,6 @@ def sample_demographics(
         np.where(u < 0.9, "Medicare", np.where(u < 0.9 + 0.1 * medicaid, "Medicaid", "Private")),
         np.where(u < np.clip(medicaid, 0, 0.95), "Medicaid", "Private"),
     )
-    age_band = np.array(AGE_BANDS)[np.digitize(age, [40, 65, 80])]
     frame = pd.DataFrame(
         {
             "site": np.array([s.name for s in sites])[site_idx],
@@ -84,7 +83,7 @@ def sample_demographics(
             "sex": pd.Categorical(sex, categories=SEXES),
             "race_ethnicity": pd.Categorical(race, categories=RACES),
             "insurance": pd.Categorical(insurance, categories=INSURANCES),
-            "age_band": pd.Categorical(age_band, categories=AGE_BANDS, ordered=True),
+            "age_band": age_bands(age),
         }
     )
     frame["site"] = pd.Categorical(frame["site"], categories=[s.name for s in sites])

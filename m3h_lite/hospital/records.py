@@ -104,9 +104,7 @@ def patient_record(cohort: Cohort, patient: str | int) -> PatientRecord:
     pid = str(cohort.patient_ids[row])
     info = cohort.feature_info
     values = cohort.tabular.iloc[row][list(info.index)].astype(float)
-    flags = np.where(
-        values < info["reference_low"], "L", np.where(values > info["reference_high"], "H", "")
-    )
+    flags = cohort.subset([row]).reference_flags().iloc[0]
     measurements = pd.DataFrame(
         {
             "label": info["label"],

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .cohort import GROUP_COLUMNS, Cohort, Truth
-from .config import AGE_BANDS, FACTORS, INSURANCES, RACES, SEXES, CohortConfig
+from .config import FACTORS, INSURANCES, RACES, SEXES, CohortConfig, age_bands
 from .tabular import feature_info
 from .tasks import DIAGNOSES, DISPOSITIONS, PHENOTYPES, default_registry
 from .timeseries import CHANNELS
@@ -264,11 +264,7 @@ def load_cohort(path: str | Path | None = None, *, verify: bool = True) -> Cohor
             )
         tabular[column] = pd.Categorical(tabular[column], categories=categories)
     groups = tabular[["sex", "race_ethnicity", "insurance"]].copy()
-    groups["age_band"] = pd.Categorical(
-        np.array(AGE_BANDS)[np.digitize(tabular["age"].to_numpy(), [40, 65, 80])],
-        categories=AGE_BANDS,
-        ordered=True,
-    )
+    groups["age_band"] = age_bands(tabular["age"])
     groups["site"] = tabular["site"]
     groups = groups[list(GROUP_COLUMNS)]
     ids = tabular.index
