@@ -23,7 +23,7 @@ Three tolerances exist (see ``notebooks/README.md``):
 ``adversarial``
     For a cell whose numbers include adversarially trained networks (DANN's gradient
     reversal, notebooks 09-10), the least stable training in the course: another CPU
-    kernel moves a probe AUROC or a gap by up to about 0.08. Cell tag
+    kernel moves a probe AUROC, a gap or a bootstrap bound by up to about 0.15. Cell tag
     ``nbval-tolerance-adversarial``. The lessons of such a cell are guarded by claims
     tests on their direction, not by its digits.
 
@@ -80,7 +80,7 @@ class Tolerance:
 TOLERANCES: dict[str, Tolerance] = {
     "float": Tolerance("float", abs=0.002, rel=0.01),
     "training": Tolerance("training", abs=0.03, rel=0.06, integers=True, integer_abs=1),
-    "adversarial": Tolerance("adversarial", abs=0.1, rel=0.1, integers=True, integer_abs=1),
+    "adversarial": Tolerance("adversarial", abs=0.15, rel=0.1, integers=True, integer_abs=1),
 }
 TAG_PREFIX = "nbval-tolerance-"
 
