@@ -61,19 +61,25 @@ def test_directed_entries_agree_less_with_the_truth_than_mutual_ones(tim):
     assert directed < mutual, f"directed {directed:.3f} >= mutual {mutual:.3f}"
 
 
-def test_bayes_rank_is_a_steadier_yardstick_than_auroc(world):
-    says("06", "AUROC on a few dozen positives moves by points from one run to the next")
-    says("06", "**A steady yardstick.**")
+def test_both_yardsticks_move_between_training_runs(world):
+    """AUROC moves by points between runs, and the truth-based rank correlation moves too.
+
+    (An earlier version of the text called bayes_rank the steadier yardstick; with three
+    seeds and the five tasks its range between runs was larger than AUROC's, so the text
+    now gives the reason that holds: it is scored against the truth, not the records.)
+    """
+    says("06", "on a few dozen positives it moves by points from one run to the next")
+    says("06", "It moves between training runs too, which is why we average two seeds.")
     train, val, test = _splits(world("shipped"))
-    tasks = ["heart_failure", "pneumonia", "acute_kidney_injury"]
-    scores = {}
-    for seed in (0, 1):
+    tasks = ["heart_failure", "copd_exacerbation", "pneumonia", "sepsis", "acute_kidney_injury"]
+    auroc, rank = {t: [] for t in tasks}, {t: [] for t in tasks}
+    for seed in (0, 1, 2):  # the spread between runs needs more than two runs to estimate
         model = m3h.M3HModel(tasks=tasks, seed=seed, verbose=False, **SMALL)
         proba = model.fit(train, val_cohort=val).predict_proba(test)
         for t in tasks:
-            rank = spearmanr(proba[t], test.truth.probabilities[t]).statistic
-            scores[seed, t] = roc_auc_score(test.labels[t], proba[t]), rank
-    auroc_moves = [abs(scores[0, t][0] - scores[1, t][0]) for t in tasks]
-    rank_moves = [abs(scores[0, t][1] - scores[1, t][1]) for t in tasks]
-    assert max(auroc_moves) >= 0.01, f"AUROC moves between seeds: {auroc_moves}"
-    assert np.mean(rank_moves) < np.mean(auroc_moves), (rank_moves, auroc_moves)
+            auroc[t].append(roc_auc_score(test.labels[t], proba[t]))
+            rank[t].append(spearmanr(proba[t], test.truth.probabilities[t]).statistic)
+    auroc_spread = {t: float(np.ptp(v)) for t, v in auroc.items()}
+    rank_spread = {t: float(np.ptp(v)) for t, v in rank.items()}
+    assert max(auroc_spread.values()) >= 0.01, f"AUROC range between seeds: {auroc_spread}"
+    assert max(rank_spread.values()) >= 0.01, f"rank-correlation range: {rank_spread}"
