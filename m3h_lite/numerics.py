@@ -103,7 +103,9 @@ def numeric_platform(*, include_torch: bool = True) -> dict[str, str]:
             f"version {pool.get('version') or '?'}, kernel {kernel}, "
             f"{pool.get('num_threads')} threads, {os.path.basename(pool.get('filepath', ''))}"
         )
-    if include_torch and torch is None:
+    if not include_torch:
+        info["torch"] = "not imported here (`m3h-lite doctor` reports its CPU capability)"
+    elif torch is None:
         info["torch"] = "not installed"
     elif torch is not None:
         capability = torch.backends.cpu.get_cpu_capability()

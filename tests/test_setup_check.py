@@ -79,3 +79,16 @@ def test_one_thread_pins_and_restores_torch_and_blas():
         assert torch.get_num_threads() == 1
         assert all(pool["num_threads"] == 1 for pool in threadpool_info())
     assert torch.get_num_threads() == 2
+
+
+def test_doctor_stays_light_unless_asked_to_import_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, m3h_lite as m; r = m.doctor(); "
+        "assert 'torch' not in sys.modules; print(r['numeric: torch'].detail)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "m3h-lite doctor" in result.stdout

@@ -39,7 +39,7 @@ def _generate(args: argparse.Namespace) -> int:
 def _doctor(args: argparse.Namespace) -> int:
     from .setup_check import doctor
 
-    report = doctor(data_dir=args.data_dir)
+    report = doctor(data_dir=args.data_dir, import_torch=True)
     print(report.to_text())
     return 0 if report.ok else 1
 

@@ -237,13 +237,15 @@ def check_numeric_platform(*, include_torch: bool = True) -> list[Check]:
     ]
 
 
-def doctor(*, data_dir: str | Path | None = None) -> DoctorReport:
+def doctor(*, data_dir: str | Path | None = None, import_torch: bool = False) -> DoctorReport:
     """Check this machine for the course: Python, packages, widgets, CPU, memory, data,
     and the numeric platform.
 
     Returns a :class:`DoctorReport` (printable; ``report.ok`` is False if anything must be
-    fixed). Versions are read from package metadata; only the numeric-platform lines
-    import numpy and PyTorch (about a second).
+    fixed). Versions are read from package metadata. ``import_torch=True`` (what
+    ``m3h-lite doctor`` does) also imports PyTorch to report its CPU capability and threads;
+    the default stays light (PyTorch costs a notebook about 2 s and 200 MB) and reports
+    PyTorch's CPU path only if it is already imported.
     Introduced in notebook 00.
     """
     checks = [check_python()]
@@ -251,5 +253,5 @@ def doctor(*, data_dir: str | Path | None = None) -> DoctorReport:
     checks.append(check_widget_extension())
     checks += check_resources()
     checks.append(check_data(data_dir))
-    checks += check_numeric_platform()
+    checks += check_numeric_platform(include_torch=import_torch or "torch" in sys.modules)
     return DoctorReport(checks)
