@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from claims_support import WORLDS, says
+from claims_support import fast_auroc as _auroc
 from scipy import stats
 from scipy.special import expit, logit
 from sklearn.linear_model import LogisticRegression
@@ -17,16 +18,6 @@ from sklearn.metrics import f1_score, roc_auc_score, silhouette_score
 import m3h_lite as m3h
 
 N_BOOTSTRAP = 200  # as in the notebook
-
-
-def _auroc(y, p):
-    y = np.asarray(y)
-    n1 = int(y.sum())
-    n0 = len(y) - n1
-    if n1 == 0 or n0 == 0:
-        raise m3h.UndefinedMetricError("AUROC needs both classes")
-    ranks = stats.rankdata(p)
-    return (ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
 
 
 @pytest.fixture(scope="module")

@@ -8,22 +8,12 @@ cohort; statements about the hospital's design also on the fresh worlds.
 import numpy as np
 import pytest
 from claims_support import WORLDS, says
-from scipy import stats
+from claims_support import fast_auroc as _auroc
 
 import m3h_lite as m3h
 from m3h_lite.classical.fusion import modality_subsets
 
 MODALITIES = ("tabular", "timeseries", "notes", "images")
-
-
-def _auroc(y, p):
-    y = np.asarray(y)
-    n1 = int(y.sum())
-    n0 = len(y) - n1
-    if n1 == 0 or n0 == 0:
-        raise m3h.UndefinedMetricError("AUROC needs both classes")
-    ranks = stats.rankdata(p)
-    return (ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
 
 
 @pytest.fixture(scope="module")
