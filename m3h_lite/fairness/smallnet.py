@@ -18,7 +18,6 @@ from sklearn.exceptions import NotFittedError
 
 from ..hospital.cohort import Cohort
 from ..numerics import one_thread
-from ..training import Trainer
 from ..validation import Constraint, Flag, Interval, as_name_list, validate
 
 IMAGE_TASKS: tuple[str, ...] = (
@@ -133,12 +132,12 @@ class SmallNet:
         import torch
         from torch import nn
 
+        from ..training import Trainer  # imports torch: only when a model is trained
+
         binary = cohort.tasks.of_class("binary")
         unknown = [t for t in self.tasks if t not in binary]
         if unknown:
             raise KeyError(f"Unknown binary task(s) {unknown}; binary tasks: {binary}.")
-        if len(cohort) == 0:
-            raise ValueError("SmallNet.fit: the training cohort is empty.")
         positives = cohort.labels[list(self.tasks)].sum()
         if (positives == 0).any():
             raise ValueError(
