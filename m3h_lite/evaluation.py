@@ -27,9 +27,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 from sklearn import metrics as skm
 
 from .hospital.cohort import Cohort
@@ -299,6 +301,33 @@ def _ece_unchecked(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
 # ----------------------------------------------------------------------------------------
 
 
+def bootstrap_interval(draws: Any, estimate: float, *, level: float = 0.95) -> tuple[float, float]:
+    """Bias-corrected percentile interval of bootstrap ``draws`` around ``estimate``.
+
+    A plain percentile interval of an upward-biased statistic (a max-min gap between
+    groups, a binned ECE) can lie entirely above its own point estimate. The bias
+    correction (Efron 1981) shifts the percentiles by how far the estimate sits from the
+    draws' median, so the interval contains the estimate whenever at least ``(1-level)/2``
+    of the draws lie on each side of it; where fewer do, the bootstrap has no information on
+    that side and the bound is the estimate itself. NaN draws (undefined replicates) are
+    dropped; no draws give ``(nan, nan)``.
+    """
+    values = np.asarray(draws, dtype=float)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return float("nan"), float("nan")
+    alpha = (1 - level) / 2
+    if np.isnan(estimate):
+        low, high = np.quantile(values, [alpha, 1 - alpha])
+        return float(low), float(high)
+    below = (np.mean(values < estimate) + 0.5 * np.mean(values == estimate)).clip(
+        0.5 / values.size, 1 - 0.5 / values.size
+    )
+    z0 = norm.ppf(below)
+    low, high = np.quantile(values, norm.cdf(2 * z0 + norm.ppf([alpha, 1 - alpha])))
+    return float(min(low, estimate)), float(max(high, estimate))
+
+
 def bootstrap_ci(
     function: Callable[..., float],
     *arrays,
@@ -306,10 +335,11 @@ def bootstrap_ci(
     seed: int = 0,
     ci: float = 0.95,
 ) -> tuple[float, float, int]:
-    """Percentile bootstrap confidence interval of ``function(*arrays)`` over patients.
+    """Bootstrap confidence interval of ``function(*arrays)`` over patients.
 
     Patients (rows) are resampled with replacement ``n_bootstrap`` times. Resamples on which
     the metric is undefined (e.g. no positive case left for a rare disease) are skipped.
+    The interval is bias-corrected around the point estimate (:func:`bootstrap_interval`).
 
     Returns
     -------
@@ -333,9 +363,12 @@ def bootstrap_ci(
             continue
     if not values:
         return float("nan"), float("nan"), 0
-    alpha = (1 - ci) / 2
-    low, high = np.quantile(values, [alpha, 1 - alpha])
-    return float(low), float(high), len(values)
+    try:
+        estimate = float(function(*arrays))
+    except UndefinedMetricError:
+        estimate = float("nan")
+    low, high = bootstrap_interval(values, estimate, level=ci)
+    return low, high, len(values)
 
 
 # ----------------------------------------------------------------------------------------

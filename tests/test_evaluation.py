@@ -238,3 +238,57 @@ def test_quantile_reliability_curve_on_constant_scores():
     curve = m3h.reliability_curve([0, 1, 1, 0], [0.4] * 4, strategy="quantile")
     assert len(curve) == 1 and curve["count"].iloc[0] == 4
     assert curve["observed"].iloc[0] == pytest.approx(0.5)
+
+
+def test_bootstrap_interval_contains_an_upward_biased_estimate():
+    # A max-min gap between equal groups: every replicate's gap exceeds the true gap, and
+    # the plain percentile interval of these draws lies wholly above the point estimate.
+    rng = np.random.default_rng(11)
+    groups = rng.integers(0, 4, 400)
+    values = rng.normal(0, 1, 400)
+
+    def gap(v, g):
+        means = [v[g == k].mean() for k in range(4)]
+        return max(means) - min(means)
+
+    estimate = gap(values, groups)
+    draws = []
+    for _ in range(400):
+        rows = rng.integers(0, 400, 400)
+        draws.append(gap(values[rows], groups[rows]))
+    plain_low = np.quantile(draws, 0.025)
+    low, high = m3h.evaluation.bootstrap_interval(draws, estimate)
+    assert low <= estimate <= high
+    assert low <= plain_low  # the correction moves the interval down, towards the estimate
+
+
+def test_bootstrap_interval_is_the_percentile_interval_when_unbiased():
+    draws = np.random.default_rng(2).normal(0, 1, 20_001)
+    low, high = m3h.evaluation.bootstrap_interval(draws, float(np.median(draws)))
+    assert low == pytest.approx(np.quantile(draws, 0.025), abs=0.01)
+    assert high == pytest.approx(np.quantile(draws, 0.975), abs=0.01)
+    assert np.isnan(m3h.evaluation.bootstrap_interval([np.nan], 0.5)).all()
+
+
+def test_audit_bootstrap_bounds_contain_every_gap_and_metric(test_cohort):
+    rng = np.random.default_rng(5)
+    scores = np.clip(
+        test_cohort.truth.probabilities["pneumonia"].to_numpy()
+        + rng.normal(0, 0.05, len(test_cohort)),
+        0,
+        1,
+    )
+    audit = m3h.audit_subgroups(
+        test_cohort,
+        scores,
+        task="pneumonia",
+        attribute="sex",
+        n_bootstrap=60,
+        allow_undefined=True,
+    )
+    gaps = audit.gaps.dropna(subset=["gap"])
+    assert ((gaps["gap_low"] <= gaps["gap"]) & (gaps["gap"] <= gaps["gap_high"])).all()
+    for metric in ("auroc", "tpr", "fpr", "ece"):
+        t = audit.table.dropna(subset=[metric])
+        assert (t[f"{metric}_low"] <= t[metric] + 1e-12).all()
+        assert (t[metric] <= t[f"{metric}_high"] + 1e-12).all()

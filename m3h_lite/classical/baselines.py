@@ -17,19 +17,23 @@ the format :func:`m3h_lite.evaluation.evaluate` expects. Introduced in notebook 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
-from ..hospital.cohort import Cohort
+from ..hospital.cohort import LABEL_SOURCES, Cohort
 from ..hospital.config import MODALITIES
 from ..hospital.tasks import Task
+from ..validation import Constraint, Interval, Options, as_name_list, validate
 from .features import ModalityFeatures
 
 __all__ = [
@@ -135,6 +139,13 @@ class SingleTaskBaselines:
     ``models_`` (task name -> estimator).
     """
 
+    _parameter_constraints: ClassVar[dict[str, Constraint]] = {
+        "model": Options(MODELS),
+        "C": Interval(float, 0, None, closed="neither"),
+        "labels": Options(LABEL_SOURCES),
+        "seed": Interval(int, 0, None),
+    }
+
     def __init__(
         self,
         *,
@@ -146,14 +157,21 @@ class SingleTaskBaselines:
         seed: int = 0,
         feature_options: dict[str, dict] | None = None,
     ):
-        if model not in MODELS:
-            raise ValueError(f"Unknown model {model!r}; choose one of {MODELS}.")
-        self.tasks = tasks
-        self.modalities = modalities
-        self.model = model
-        self.C = C
-        self.labels = labels
-        self.seed = seed
+        options = validate(
+            "SingleTaskBaselines",
+            {"model": model, "C": C, "labels": labels, "seed": seed},
+            self._parameter_constraints,
+        )
+        self.tasks = (
+            None
+            if tasks is None
+            else as_name_list(tasks, owner="SingleTaskBaselines", name="tasks")
+        )
+        self.modalities = as_name_list(modalities, owner="SingleTaskBaselines", name="modalities")
+        self.model = options["model"]
+        self.C = options["C"]
+        self.labels = options["labels"]
+        self.seed = options["seed"]
         self.feature_options = feature_options
 
     def fit(self, cohort: Cohort) -> SingleTaskBaselines:
@@ -182,7 +200,7 @@ class SingleTaskBaselines:
     def predict(self, cohort: Cohort) -> dict[str, np.ndarray]:
         """Predictions for every fitted task, ready for :func:`~m3h_lite.evaluation.evaluate`."""
         if not hasattr(self, "models_"):
-            raise RuntimeError("Call fit(train_cohort) before predict.")
+            raise NotFittedError("Call fit(train_cohort) before predict.")
         x = self.features_.transform(cohort)
         return {
             name: predict_task_model(self._tasks[name], estimator, x)
@@ -192,25 +210,25 @@ class SingleTaskBaselines:
     def transform(self, cohort: Cohort) -> np.ndarray:
         """The fitted features of a cohort (e.g. for the silhouette score)."""
         if not hasattr(self, "features_"):
-            raise RuntimeError("Call fit(train_cohort) before transform.")
+            raise NotFittedError("Call fit(train_cohort) before transform.")
         return self.features_.transform(cohort)
 
 
-def fit_single_task_baselines(
-    train: Cohort,
-    *,
-    tasks: Sequence[str] | None = None,
-    modalities: Sequence[str] = MODALITIES,
-    model: str = "logistic",
-    C: float = DEFAULT_C,
-    labels: str = "recorded",
-    seed: int = 0,
-) -> SingleTaskBaselines:
+def fit_single_task_baselines(train: Cohort, **options: Any) -> SingleTaskBaselines:
     """Fit one baseline per task on ``train``; call ``.predict(test)`` for predictions.
+
+    ``options`` are :class:`SingleTaskBaselines`' keyword options, validated there.
 
     >>> baselines = fit_single_task_baselines(cohort.subset(split.train))  # doctest: +SKIP
     >>> evaluate(test, baselines.predict(test))                             # doctest: +SKIP
     """
-    return SingleTaskBaselines(
-        tasks=tasks, modalities=modalities, model=model, C=C, labels=labels, seed=seed
-    ).fit(train)
+    return SingleTaskBaselines(**options).fit(train)
+
+
+fit_single_task_baselines.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+    [
+        inspect.Parameter("train", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation="Cohort"),
+        *inspect.signature(SingleTaskBaselines).parameters.values(),
+    ],
+    return_annotation="SingleTaskBaselines",
+)

@@ -16,8 +16,10 @@ of modalities can be scored cheaply, which is what exact Shapley values need
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from itertools import combinations
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -26,9 +28,10 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
 
 from ..evaluation import METRICS, evaluate
-from ..hospital.cohort import Cohort
+from ..hospital.cohort import LABEL_SOURCES, Cohort
 from ..hospital.config import MODALITIES
 from ..hospital.tasks import Task
+from ..validation import Constraint, Interval, Options, validate
 from .baselines import DEFAULT_C, fit_task_model, predict_task_model, task_targets
 from .features import ModalityFeatures
 
@@ -98,6 +101,13 @@ class FusionModels:
     :data:`FUSIONS`, in :func:`~m3h_lite.evaluation.evaluate` format.
     """
 
+    _parameter_constraints: ClassVar[dict[str, Constraint]] = {
+        "C": Interval(float, 0, None, closed="neither"),
+        "labels": Options(LABEL_SOURCES),
+        "n_folds": Interval(int, 2, None),
+        "seed": Interval(int, 0, None),
+    }
+
     def __init__(
         self,
         train: Cohort,
@@ -110,9 +120,21 @@ class FusionModels:
         n_folds: int = 3,
         seed: int = 0,
     ):
+        options = validate(
+            "fit_fusion",
+            {"C": C, "labels": labels, "n_folds": n_folds, "seed": seed},
+            self._parameter_constraints,
+        )
+        for name, cohort in (("train", train), ("evaluation", evaluation)):
+            if not isinstance(cohort, Cohort):
+                raise TypeError(
+                    f"fit_fusion: {name} must be a Cohort (e.g. cohort.subset(split.train)), "
+                    f"got {type(cohort).__name__}."
+                )
         self.tasks = _supervised(train, tasks)
         self._task = {n: train.tasks[n] for n in self.tasks}
-        self.C, self.seed, self.n_folds = C, seed, n_folds
+        self.C, self.seed, self.n_folds = options["C"], options["seed"], options["n_folds"]
+        labels = options["labels"]
         self.features = ModalityFeatures(modalities=modalities).fit(train)
         self.modalities = tuple(self.features.blocks_)
         self._x_train = self.features.transform(train)
@@ -231,37 +253,17 @@ class FusionModels:
         return pd.Series(stacker.coef_[0], index=list(self.modalities), name=task)
 
 
-def fit_fusion(
-    train: Cohort,
-    evaluation: Cohort,
-    *,
-    tasks: Sequence[str] | None = None,
-    modalities: Sequence[str] = MODALITIES,
-    C: float = DEFAULT_C,
-    labels: str = "recorded",
-    n_folds: int = 3,
-    seed: int = 0,
-) -> FusionModels:
+def fit_fusion(train: Cohort, evaluation: Cohort, **options: Any) -> FusionModels:
     """Fit per-modality models (with out-of-fold predictions) of every supervised task.
 
-    Parameters
-    ----------
-    train, evaluation : training cohort and the cohort to predict (e.g. the test part).
-    tasks : supervised tasks (default: every binary, multiclass and regression task).
-    modalities : the modalities to combine.
-    C, labels, seed : as in :class:`~m3h_lite.classical.baselines.SingleTaskBaselines`.
-    n_folds : folds of the out-of-fold predictions the stacking model learns from.
+    ``train`` is the training cohort, ``evaluation`` the cohort to predict (e.g. the test
+    part); ``options`` are :class:`FusionModels`' keyword options (tasks, modalities, C,
+    labels, n_folds, seed), validated there.
     """
-    return FusionModels(
-        train,
-        evaluation,
-        tasks=tasks,
-        modalities=modalities,
-        C=C,
-        labels=labels,
-        n_folds=n_folds,
-        seed=seed,
-    )
+    return FusionModels(train, evaluation, **options)
+
+
+fit_fusion.__signature__ = inspect.signature(FusionModels)  # type: ignore[attr-defined]
 
 
 def compare_fusion(

@@ -25,7 +25,7 @@ import pandas as pd
 from fairlearn.metrics import MetricFrame
 from sklearn.metrics import precision_recall_curve, roc_auc_score
 
-from ..evaluation import expected_calibration_error
+from ..evaluation import bootstrap_interval, expected_calibration_error
 from ..hospital.cohort import Cohort
 from ..validation import Flag, Interval, Options, validate
 
@@ -416,13 +416,19 @@ def bootstrap_metrics(
     seed: int = 0,
     level: float = 0.95,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Percentile bootstrap bounds of every per-group metric and every gap.
+    """Bias-corrected bootstrap bounds of every per-group metric and every gap.
 
     Patients are resampled within each group, so every replicate keeps the group sizes
     (unlike :func:`m3h_lite.evaluation.bootstrap_ci`, which resamples all patients for one
     number; here a small group must not vanish from a replicate).
+    Bounds are bias-corrected around the point estimates
+    (:func:`~m3h_lite.evaluation.bootstrap_interval`): a max-min gap is biased upwards, and
+    plain percentiles of its replicates can exclude the gap itself.
     Returns (table bounds, gap bounds) with ``<metric>_low``/``_high`` columns.
     """
+    estimates = subgroup_metrics(
+        y, prob, groups, threshold=threshold, kind=kind, allow_undefined=True
+    )
     rng = np.random.default_rng(seed)
     names = list(pd.unique(groups))
     members = [np.flatnonzero(groups == name) for name in names]
@@ -443,18 +449,47 @@ def bootstrap_metrics(
         everyone = np.concatenate(resampled)
         table.loc["overall"] = [functions[m](y[everyone], prob[everyone]) for m in METRICS]
         tables.append(table)
-    alpha = (1 - level) / 2
     stacked = pd.concat(tables, keys=range(n_bootstrap))
-    by_group = stacked.groupby(level=1)
-    table_bounds = pd.concat(
-        {"low": by_group.quantile(alpha), "high": by_group.quantile(1 - alpha)}, axis=1
+    table_bounds = pd.DataFrame(
+        {
+            f"{metric}_{side}": [
+                bootstrap_interval(
+                    stacked.xs(name, level=1)[metric], estimates.at[name, metric], level=level
+                )[i]
+                for name in estimates.index
+            ]
+            for metric in METRICS
+            for i, side in enumerate(("low", "high"))
+        },
+        index=estimates.index,
     )
-    table_bounds.columns = [f"{metric}_{side}" for side, metric in table_bounds.columns]
     gap_frame = pd.DataFrame(gaps)
+    point_gaps = fairness_gaps(estimates.drop(index="overall"))["gap"].astype(float)
     gap_bounds = pd.DataFrame(
-        {"gap_low": gap_frame.quantile(alpha), "gap_high": gap_frame.quantile(1 - alpha)}
+        [bootstrap_interval(gap_frame[m], point_gaps[m], level=level) for m in gap_frame],
+        index=gap_frame.columns,
+        columns=["gap_low", "gap_high"],
     )
     return table_bounds, gap_bounds
+
+
+def audit_inputs(
+    cohort: Cohort,
+    scores: Any,
+    *,
+    task: str,
+    tasks: Sequence[str] | None = None,
+    attribute: str | Sequence[str],
+    value: str | None = None,
+    against: str = "true",
+) -> tuple[np.ndarray, np.ndarray, pd.Series, str]:
+    """Labels, scores, groups and metric kind of one audit, each checked once.
+
+    Shared by :func:`audit_subgroups` and the threshold explorer widget (notebook 08).
+    """
+    groups = attribute_groups(cohort, attribute, value=value)
+    y, prob = task_scores(cohort, scores, task=task, against=against, tasks=tasks)
+    return y, prob, groups, NO_FINDING if task == NO_FINDING else "diagnosis"
 
 
 def audit_subgroups(
@@ -495,9 +530,9 @@ def audit_subgroups(
             "seed": Interval(int, 0, None),
         },
     )
-    groups = attribute_groups(cohort, attribute, value=value)
-    y, prob = task_scores(cohort, scores, task=task, against=against, tasks=tasks)
-    kind = NO_FINDING if task == NO_FINDING else "diagnosis"
+    y, prob, groups, kind = audit_inputs(
+        cohort, scores, task=task, attribute=attribute, value=value, against=against, tasks=tasks
+    )
     g = groups.to_numpy(dtype=object)
     table = subgroup_metrics(
         y, prob, g, threshold=threshold, kind=kind, allow_undefined=allow_undefined

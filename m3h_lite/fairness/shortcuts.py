@@ -21,16 +21,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..evaluation import bootstrap_interval
 from ..hospital.cohort import Cohort
+from ..hospital.config import SHORTCUT_GROUP
 from .audit import NO_FINDING, attribute_groups, audit_subgroups, task_threshold
 from .probe import probe_attribute
 
-SHORTCUT_ATTRIBUTE = ("race_ethnicity", "Black")
-"""The group whose images carry the planted texture (as configured in ``BiasConfig``)."""
+SHORTCUT_ATTRIBUTE = SHORTCUT_GROUP
+"""The group whose images carry the planted texture (``BiasConfig``'s default)."""
 
 
 def group_mean_images(
-    cohort: Cohort, *, attribute: str = "race_ethnicity", value: str = "Black"
+    cohort: Cohort, *, attribute: str = SHORTCUT_GROUP[0], value: str = SHORTCUT_GROUP[1]
 ) -> dict[str, np.ndarray]:
     """Average image of a group, of everyone else, and their difference.
 
@@ -186,7 +188,7 @@ def bootstrap_correlation(
     seed: int = 0,
     level: float = 0.95,
 ) -> dict[str, float]:
-    """Pearson correlation with a percentile bootstrap interval (resampling models)."""
+    """Pearson correlation with a bias-corrected bootstrap interval (resampling models)."""
     x = np.asarray(list(x), dtype=float)
     y = np.asarray(list(y), dtype=float)
     if len(x) != len(y):
@@ -204,9 +206,8 @@ def bootstrap_correlation(
         rows = rng.integers(0, len(x), len(x))
         if x[rows].std() > 0 and y[rows].std() > 0:
             draws.append(np.corrcoef(x[rows], y[rows])[0, 1])
-    alpha = (1 - level) / 2
-    low, high = np.quantile(draws, [alpha, 1 - alpha])
-    return {"r": r, "low": float(low), "high": float(high), "n_models": len(x)}
+    low, high = bootstrap_interval(draws, r, level=level)
+    return {"r": r, "low": low, "high": high, "n_models": len(x)}
 
 
 def encoding_gap_correlation(results: pd.DataFrame, **options: Any) -> dict[str, float]:

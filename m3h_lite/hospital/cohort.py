@@ -6,6 +6,7 @@ cohort, or a subset of one made with :meth:`Cohort.subset`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -13,12 +14,24 @@ import numpy as np
 import pandas as pd
 
 from .config import FACTORS, MODALITIES, CohortConfig
-from .tasks import TaskRegistry
+from .tasks import DISPOSITIONS, TaskRegistry
 
 LABEL_SOURCES: tuple[str, ...] = ("recorded", "true")
 """What a model can be scored or trained against: the hospital's records or the truth."""
 
 GROUP_COLUMNS: tuple[str, ...] = ("sex", "race_ethnicity", "insurance", "age_band", "site")
+
+TRUTH_ARRAYS: dict[str, str | None] = {
+    "factors": None,
+    "private_causes": None,
+    "probabilities": None,
+    "disposition_probabilities": None,
+    "expected_length_of_stay": "expected_length_of_stay",
+    "underdiagnosis_probability": "underdiagnosis",
+    "missingness_multiplier": "missingness",
+    "shortcut_member": "shortcut_member",
+}
+"""The per-patient parts of :class:`Truth`, in storage order (tables, then named series)."""
 
 
 @dataclass
@@ -51,6 +64,37 @@ class Truth:
     shortcut_member: pd.Series
     planted: dict[str, Any] = field(default_factory=dict)
     task_loadings: pd.DataFrame | None = None
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The per-patient parts as plain arrays (how ``truth.npz`` stores them)."""
+        return {name: getattr(self, name).to_numpy() for name in TRUTH_ARRAYS}
+
+    @classmethod
+    def from_arrays(
+        cls,
+        arrays: Mapping[str, np.ndarray],
+        *,
+        ids: pd.Index,
+        labels: pd.DataFrame,
+        planted: dict[str, Any],
+        task_loadings: pd.DataFrame,
+    ) -> Truth:
+        """Rebuild a :class:`Truth` from :meth:`to_arrays` output (generation and loading)."""
+        dx = list(task_loadings.index)
+        columns: dict[str, list[str] | None] = {
+            "factors": list(FACTORS),
+            "private_causes": dx,
+            "probabilities": [*dx, "readmission_30d"],
+            "disposition_probabilities": list(DISPOSITIONS),
+        }
+        parts = {}
+        for name, series_name in TRUTH_ARRAYS.items():
+            values = np.asarray(arrays[name])
+            if name in columns:
+                parts[name] = pd.DataFrame(values, index=ids, columns=columns[name])
+            else:
+                parts[name] = pd.Series(values, index=ids, name=series_name)
+        return cls(**parts, labels=labels, planted=planted, task_loadings=task_loadings)
 
     @property
     def phenotype(self) -> pd.Series:

@@ -33,6 +33,15 @@ RACES: tuple[str, ...] = ("White", "Black", "Hispanic", "Asian", "Other")
 INSURANCES: tuple[str, ...] = ("Private", "Medicare", "Medicaid")
 AGE_BANDS: tuple[str, ...] = ("18-39", "40-64", "65-79", "80+")
 AGE_BAND_EDGES: tuple[int, ...] = (40, 65, 80)  # lower bounds of all but the first band
+ATTRIBUTE_VALUES: dict[str, tuple[str, ...]] = {
+    "sex": SEXES,
+    "race_ethnicity": RACES,
+    "insurance": INSURANCES,
+    "age_band": AGE_BANDS,
+}
+"""Every protected attribute a bias can target, and the values it takes (sites aside)."""
+SHORTCUT_GROUP: tuple[str, str] = ("race_ethnicity", "Black")
+"""The default (attribute, value) whose chest images carry the planted texture."""
 
 
 def age_bands(age: Any) -> pd.Categorical:
@@ -192,7 +201,7 @@ class BiasConfig:
         default_factory=lambda: {"race_ethnicity": ("Black", "Hispanic"), "sex": ("F",)}
     )
     image_shortcut: float = 0.5
-    shortcut_group: tuple[str, str] = ("race_ethnicity", "Black")
+    shortcut_group: tuple[str, str] = SHORTCUT_GROUP
     missingness: float = 0.5
     missingness_groups: dict[str, tuple[str, ...]] = field(
         default_factory=lambda: {"insurance": ("Medicaid",)}

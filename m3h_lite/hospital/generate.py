@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..validation import Flag, Interval, validate
 from .cohort import GROUP_COLUMNS, Cohort, Truth
-from .config import DEFAULT_SITES, FACTORS, BiasConfig, CohortConfig, SiteSpec
+from .config import ATTRIBUTE_VALUES, DEFAULT_SITES, BiasConfig, CohortConfig, SiteSpec
 from .images import simulate_images
 from .notes import write_notes
 from .outcomes import operations_outcomes, record_labels, true_diagnosis_probabilities
@@ -40,13 +40,6 @@ STREAMS: tuple[str, ...] = (
     "operations",
 )
 """Named child streams, in spawn order (append new ones at the end to keep old cohorts)."""
-
-_ATTRIBUTE_VALUES = {
-    "sex": ("F", "M"),
-    "race_ethnicity": ("White", "Black", "Hispanic", "Asian", "Other"),
-    "insurance": ("Private", "Medicare", "Medicaid"),
-    "age_band": ("18-39", "40-64", "65-79", "80+"),
-}
 
 
 def _check_strength(name: str, value: float) -> float:
@@ -78,15 +71,15 @@ def _check_memory(n_patients: int, image_size: int, n_hours: int) -> None:
 
 def _check_groups(name: str, groups: dict[str, Sequence[str]]) -> None:
     for attribute, values in groups.items():
-        if attribute not in _ATTRIBUTE_VALUES:
+        if attribute not in ATTRIBUTE_VALUES:
             raise ValueError(
-                f"{name}: unknown attribute {attribute!r}; use one of {list(_ATTRIBUTE_VALUES)}."
+                f"{name}: unknown attribute {attribute!r}; use one of {list(ATTRIBUTE_VALUES)}."
             )
-        bad = [v for v in values if v not in _ATTRIBUTE_VALUES[attribute]]
+        bad = [v for v in values if v not in ATTRIBUTE_VALUES[attribute]]
         if bad:
             raise ValueError(
                 f"{name}: unknown {attribute} value(s) {bad}; "
-                f"use some of {list(_ATTRIBUTE_VALUES[attribute])}."
+                f"use some of {list(ATTRIBUTE_VALUES[attribute])}."
             )
 
 
@@ -266,20 +259,19 @@ def simulate(config: CohortConfig) -> Cohort:
     probabilities["readmission_30d"] = ops["readmission_30d_prob"]
 
     registry = default_registry()
-    truth = Truth(
-        factors=pd.DataFrame(z, index=ids, columns=list(FACTORS)),
-        private_causes=pd.DataFrame(private, index=ids, columns=dx_names),
+    truth = Truth.from_arrays(
+        {
+            "factors": z,
+            "private_causes": private,
+            "probabilities": probabilities.to_numpy(),
+            "disposition_probabilities": ops["disposition_probs"],
+            "expected_length_of_stay": ops["length_of_stay_mean"],
+            "underdiagnosis_probability": miss_prob,
+            "missingness_multiplier": missing_multiplier,
+            "shortcut_member": shortcut_member,
+        },
+        ids=ids,
         labels=true_labels,
-        probabilities=probabilities,
-        disposition_probabilities=pd.DataFrame(
-            ops["disposition_probs"], index=ids, columns=list(DISPOSITIONS)
-        ),
-        expected_length_of_stay=pd.Series(
-            ops["length_of_stay_mean"], index=ids, name="expected_length_of_stay"
-        ),
-        underdiagnosis_probability=pd.Series(miss_prob, index=ids, name="underdiagnosis"),
-        missingness_multiplier=pd.Series(missing_multiplier, index=ids, name="missingness"),
-        shortcut_member=pd.Series(shortcut_member, index=ids, name="shortcut_member"),
         planted=dataclasses.asdict(biases),
         task_loadings=registry.loadings(),
     )

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .cohort import GROUP_COLUMNS, Cohort, Truth
-from .config import FACTORS, INSURANCES, RACES, SEXES, CohortConfig, age_bands
+from .config import INSURANCES, RACES, SEXES, CohortConfig, age_bands
 from .tabular import feature_info
 from .tasks import DIAGNOSES, DISPOSITIONS, PHENOTYPES, default_registry
 from .timeseries import CHANNELS
@@ -105,16 +105,7 @@ def save_cohort(cohort: Cohort, folder: str | Path) -> Path:
         folder / "signals.npz",
     )
     _write_npz(
-        {
-            "factors": truth.factors.to_numpy(),
-            "private_causes": truth.private_causes.to_numpy(),
-            "probabilities": truth.probabilities.to_numpy(),
-            "disposition_probabilities": truth.disposition_probabilities.to_numpy(),
-            "expected_length_of_stay": truth.expected_length_of_stay.to_numpy(),
-            "underdiagnosis_probability": truth.underdiagnosis_probability.to_numpy(),
-            "missingness_multiplier": truth.missingness_multiplier.to_numpy(),
-            "shortcut_member": truth.shortcut_member.to_numpy(),
-        },
+        truth.to_arrays(),
         folder / "truth.npz",
     )
     write_manifest(folder)
@@ -270,7 +261,6 @@ def load_cohort(path: str | Path | None = None, *, verify: bool = True) -> Cohor
     ids = tabular.index
     signals = _read_npz(folder / "signals.npz")
     arrays = _read_npz(folder / "truth.npz")
-    dx = [t.name for t in DIAGNOSES]
     registry = default_registry()
     tables = {
         "labels.csv.gz": _read_csv(folder / "labels.csv.gz"),
@@ -280,26 +270,10 @@ def load_cohort(path: str | Path | None = None, *, verify: bool = True) -> Cohor
     _check_shapes(config, ids, tables, signals, arrays)
     for name in ("labels.csv.gz", "true_labels.csv.gz"):
         _check_label_domains(tables[name], registry, name)
-    truth = Truth(
-        factors=pd.DataFrame(arrays["factors"], index=ids, columns=list(FACTORS)),
-        private_causes=pd.DataFrame(arrays["private_causes"], index=ids, columns=dx),
+    truth = Truth.from_arrays(
+        arrays,
+        ids=ids,
         labels=_categorise_labels(tables["true_labels.csv.gz"]),
-        probabilities=pd.DataFrame(
-            arrays["probabilities"], index=ids, columns=[*dx, "readmission_30d"]
-        ),
-        disposition_probabilities=pd.DataFrame(
-            arrays["disposition_probabilities"], index=ids, columns=list(DISPOSITIONS)
-        ),
-        expected_length_of_stay=pd.Series(
-            arrays["expected_length_of_stay"], index=ids, name="expected_length_of_stay"
-        ),
-        underdiagnosis_probability=pd.Series(
-            arrays["underdiagnosis_probability"], index=ids, name="underdiagnosis"
-        ),
-        missingness_multiplier=pd.Series(
-            arrays["missingness_multiplier"], index=ids, name="missingness"
-        ),
-        shortcut_member=pd.Series(arrays["shortcut_member"], index=ids, name="shortcut_member"),
         planted=meta["config"]["biases"],
         task_loadings=registry.loadings(),
     )

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import CountVectorizer
 from torch import nn
 
@@ -129,7 +130,7 @@ class ModalityPreprocessor:
     def transform(self, cohort: Cohort) -> dict[str, np.ndarray]:
         """Arrays per modality, float32, one row per patient."""
         if self.state_ is None:
-            raise RuntimeError("Call fit(training_cohort) before transform().")
+            raise NotFittedError("Call fit(training_cohort) before transform().")
         self.check_compatible(cohort)
         out: dict[str, np.ndarray] = {}
         if "tabular" in self.modalities:

@@ -25,22 +25,14 @@ class ThresholdExplorer(StaticFallbackBox):
     """Slider over the threshold; per-group TPR / FPR / underdiagnosis table and curves."""
 
     def __init__(
-        self,
-        cohort: Cohort,
-        scores: Any,
-        *,
-        task: str,
-        attribute: str | Sequence[str],
-        value: str | None = None,
-        against: str = "true",
-        threshold: float = 0.5,
+        self, cohort: Cohort, scores: Any, *, threshold: float = 0.5, **selection: Any
     ) -> None:
-        from ..fairness.audit import NO_FINDING, attribute_groups, subgroup_metrics, task_scores
+        """``selection``: ``task``, ``attribute``, ``value``, ``against``, as in
+        :func:`~m3h_lite.fairness.audit.audit_subgroups`."""
+        from ..fairness.audit import audit_inputs, subgroup_metrics
 
-        self._y, self._p = task_scores(cohort, scores, task=task, against=against)
-        self._groups = attribute_groups(cohort, attribute, value=value)
-        self._kind = NO_FINDING if task == NO_FINDING else "diagnosis"
-        self._task, self._against = task, against
+        self._y, self._p, self._groups, self._kind = audit_inputs(cohort, scores, **selection)
+        self._task, self._against = selection["task"], selection.get("against", "true")
         self._metrics = subgroup_metrics  # validates the inputs once, below
         subgroup_metrics(self._y, self._p, self._groups.to_numpy(), threshold=threshold,
                          kind=self._kind, allow_undefined=True)  # fmt: skip
