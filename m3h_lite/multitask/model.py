@@ -202,72 +202,87 @@ class M3HModel:
         of the training patients)."""
         supervised, self.clustering_ = self._resolve_tasks(cohort)
         if val_cohort is None:
-            rng = np.random.default_rng(self.seed)
-            order = rng.permutation(len(cohort))
-            n_val = max(1, int(round(0.2 * len(cohort))))
-            val_cohort, cohort = (
-                cohort.subset(np.sort(order[:n_val])),
-                cohort.subset(np.sort(order[n_val:])),
-            )
+            cohort, val_cohort = self._hold_out(cohort)
         self.task_names_ = supervised
         self.kinds_ = [cohort.tasks[t].problem_class for t in supervised]
         self._check_labels(cohort, supervised, where="training")
         self._check_labels(val_cohort, supervised, where="validation", need_positive=False)
-
         self.preprocessor_ = ModalityPreprocessor(
             modalities=self.modalities, image_pool=self.image_pool
         ).fit(cohort)
-        self.regression_scale_ = {
-            t: (float(cohort.labels[t].mean()), float(cohort.labels[t].std() or 1.0))
-            for t, k in zip(supervised, self.kinds_, strict=True)
-            if k == "regression"
-        }
-        self.classes_ = {
-            t: list(cohort.tasks[t].classes)
-            for t, k in zip(supervised, self.kinds_, strict=True)
-            if k == "multiclass"
-        }
-        self.prevalences_ = [
-            float(cohort.labels[t].mean()) if k == "binary" else None
-            for t, k in zip(supervised, self.kinds_, strict=True)
-        ]
+        self._learn_target_scales(cohort)
         device = self._device()
         with one_thread():
             torch.manual_seed(self.seed)
             self.network_ = self._build_network().to(device)
             train_inputs = self._tensors(cohort, device)
-            val_inputs = self._tensors(val_cohort, device)
-            group_ids = None if self.mitigation is None else self._group_ids(cohort)
-            self.history_: History
-            self.history_, self.snapshots_ = train_network(
-                self.network_,
-                train_inputs,
-                self._targets(cohort, device),
-                val_inputs,
-                self._targets(val_cohort, device),
-                kinds=self.kinds_,
-                task_weights=loss_weights(self.loss_weighting, self.kinds_, self.prevalences_),
-                learn_uncertainty=self.loss_weighting == "uncertainty",
-                max_epochs=self.max_epochs,
-                patience=self.patience,
-                batch_size=self.batch_size,
-                lr=self.lr,
-                weight_decay=self.weight_decay,
-                seed=self.seed,
-                early_stopping=self.early_stopping,
-                mitigation=self.mitigation,
-                group_ids=group_ids,
-                feature_dim=self.hidden,
-                verbose=self.verbose,
-                description=f"M3H ({len(supervised)} task{'s' * (len(supervised) > 1)})",
+            self.history_, self.snapshots_ = self._train(
+                train_inputs, cohort, self._tensors(val_cohort, device), val_cohort, device
             )
-            self.kmeans_ = None
-            if self.clustering_:
-                task = cohort.tasks[self.clustering_]
-                self.kmeans_ = KMeans(
-                    n_clusters=len(task.classes), n_init=10, random_state=self.seed
-                ).fit(self._embed_inputs(train_inputs))
+            self.kmeans_ = self._fit_clustering(cohort, train_inputs)
         return self
+
+    def _hold_out(self, cohort: Cohort) -> tuple[Cohort, Cohort]:
+        """(training, validation): a seeded 20% of the patients watch for early stopping."""
+        order = np.random.default_rng(self.seed).permutation(len(cohort))
+        n_val = max(1, int(round(0.2 * len(cohort))))
+        return cohort.subset(np.sort(order[n_val:])), cohort.subset(np.sort(order[:n_val]))
+
+    def _learn_target_scales(self, cohort: Cohort) -> None:
+        """What the outputs are measured in: regression mean/sd, class order, prevalences."""
+        named = list(zip(self.task_names_, self.kinds_, strict=True))
+        self.regression_scale_ = {
+            t: (float(cohort.labels[t].mean()), float(cohort.labels[t].std() or 1.0))
+            for t, k in named
+            if k == "regression"
+        }
+        self.classes_ = {t: list(cohort.tasks[t].classes) for t, k in named if k == "multiclass"}
+        self.prevalences_ = [
+            float(cohort.labels[t].mean()) if k == "binary" else None for t, k in named
+        ]
+
+    def _train(
+        self,
+        train_inputs: dict[str, torch.Tensor],
+        cohort: Cohort,
+        val_inputs: dict[str, torch.Tensor],
+        val_cohort: Cohort,
+        device: torch.device,
+    ) -> tuple[History, dict[int, dict[str, torch.Tensor]]]:
+        n = len(self.task_names_)
+        return train_network(
+            self.network_,
+            train_inputs,
+            self._targets(cohort, device),
+            val_inputs,
+            self._targets(val_cohort, device),
+            kinds=self.kinds_,
+            task_weights=loss_weights(self.loss_weighting, self.kinds_, self.prevalences_),
+            learn_uncertainty=self.loss_weighting == "uncertainty",
+            max_epochs=self.max_epochs,
+            patience=self.patience,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+            seed=self.seed,
+            early_stopping=self.early_stopping,
+            mitigation=self.mitigation,
+            group_ids=None if self.mitigation is None else self._group_ids(cohort),
+            feature_dim=self.hidden,
+            verbose=self.verbose,
+            description=f"M3H ({n} task{'s' * (n > 1)})",
+        )
+
+    def _fit_clustering(
+        self, cohort: Cohort, train_inputs: dict[str, torch.Tensor]
+    ) -> KMeans | None:
+        """k-means on the learned embedding, for the phenotype task (notebook 07)."""
+        if not self.clustering_:
+            return None
+        k = len(cohort.tasks[self.clustering_].classes)
+        return KMeans(n_clusters=k, n_init=10, random_state=self.seed).fit(
+            self._embed_inputs(train_inputs)
+        )
 
     # -- predicting ------------------------------------------------------------------------
     def predict_proba(self, cohort: Cohort) -> dict[str, np.ndarray]:
