@@ -64,6 +64,7 @@ def fit_single_and_multitask(
     seed=budget_seed)`` instead of the whole training split.
     Returns ``(single, multitask)``, each a mapping task -> P(y=1) for the test patients.
     """
+    from .ensemble import fit_single_task_models
     from .model import M3HModel
 
     train = label_budget(train, n_train, seed=budget_seed)
@@ -74,10 +75,7 @@ def fit_single_and_multitask(
     model_kwargs = {"verbose": False, **model_kwargs}
     single = {t: np.zeros(len(test)) for t in tasks}
     multi = {t: np.zeros(len(test)) for t in tasks}
-    runs = [(seed, t) for seed in seeds for t in tasks]
-    if multitask is None:
-        runs = [(seed, None) for seed in seeds] + runs
-    else:
+    if multitask is not None:
         if len(seeds) != 1 or list(multitask.task_names_) != tasks:
             raise ValueError(
                 "A fitted multitask model can be reused only with one seed and the same tasks "
@@ -85,12 +83,19 @@ def fit_single_and_multitask(
             )
         proba = multitask.predict_proba(test)
         multi = {t: np.asarray(proba[t], dtype=float) for t in tasks}
-    for seed, task in tqdm(runs, desc="models", disable=not verbose, leave=False):
-        names = tasks if task is None else [task]
-        model = M3HModel(tasks=names, seed=seed, **model_kwargs).fit(train, val_cohort=val)
-        proba = model.predict_proba(test)
-        for t in names:
-            (multi if task is None else single)[t] += proba[t] / len(seeds)
+    for seed in tqdm(seeds, desc="training seeds", disable=not verbose, leave=False):
+        if multitask is None:
+            model = M3HModel(tasks=tasks, seed=seed, **model_kwargs).fit(train, val_cohort=val)
+            proba = model.predict_proba(test)
+            for t in tasks:
+                multi[t] += proba[t] / len(seeds)
+        # All single-task networks of this seed in one vectorised pass (identical to
+        # training them one by one; see multitask/ensemble.py).
+        alone = fit_single_task_models(
+            train, tasks=tasks, val_cohort=val, seed=seed, **model_kwargs
+        )
+        for t, model in alone.items():
+            single[t] += model.predict_proba(test)[t] / len(seeds)
     return single, multi
 
 

@@ -200,17 +200,7 @@ class M3HModel:
     def fit(self, cohort: Cohort, *, val_cohort: Cohort | None = None) -> M3HModel:
         """Train on ``cohort``; early stopping on ``val_cohort`` (default: a seeded 20% hold-out
         of the training patients)."""
-        supervised, self.clustering_ = self._resolve_tasks(cohort)
-        if val_cohort is None:
-            cohort, val_cohort = self._hold_out(cohort)
-        self.task_names_ = supervised
-        self.kinds_ = [cohort.tasks[t].problem_class for t in supervised]
-        self._check_labels(cohort, supervised, where="training")
-        self._check_labels(val_cohort, supervised, where="validation", need_positive=False)
-        self.preprocessor_ = ModalityPreprocessor(
-            modalities=self.modalities, image_pool=self.image_pool
-        ).fit(cohort)
-        self._learn_target_scales(cohort)
+        cohort, val_cohort = self._prepare(cohort, val_cohort)
         device = self._device()
         with one_thread():
             torch.manual_seed(self.seed)
@@ -221,6 +211,31 @@ class M3HModel:
             )
             self.kmeans_ = self._fit_clustering(cohort, train_inputs)
         return self
+
+    def _prepare(
+        self,
+        cohort: Cohort,
+        val_cohort: Cohort | None,
+        *,
+        preprocessor: ModalityPreprocessor | None = None,
+    ) -> tuple[Cohort, Cohort]:
+        """Everything before training: tasks, hold-out, label checks, inputs, target scales.
+
+        Returns the (training, validation) cohorts. A ``preprocessor`` already fitted on the
+        same training patients is reused (the single-task ensemble shares one).
+        """
+        supervised, self.clustering_ = self._resolve_tasks(cohort)
+        if val_cohort is None:
+            cohort, val_cohort = self._hold_out(cohort)
+        self.task_names_ = supervised
+        self.kinds_ = [cohort.tasks[t].problem_class for t in supervised]
+        self._check_labels(cohort, supervised, where="training")
+        self._check_labels(val_cohort, supervised, where="validation", need_positive=False)
+        self.preprocessor_ = preprocessor or ModalityPreprocessor(
+            modalities=self.modalities, image_pool=self.image_pool
+        ).fit(cohort)
+        self._learn_target_scales(cohort)
+        return cohort, val_cohort
 
     def _hold_out(self, cohort: Cohort) -> tuple[Cohort, Cohort]:
         """(training, validation): a seeded 20% of the patients watch for early stopping."""

@@ -117,6 +117,7 @@ def train_network(
     weight_decay: float,
     seed: int,
     early_stopping: str = "joint",
+    independent: bool = False,
     mitigation: Any = None,
     group_ids: np.ndarray | None = None,
     feature_dim: int = 0,
@@ -130,6 +131,11 @@ def train_network(
     ``early_stopping="joint"`` every task uses the restored weights; with ``"per_task"``
     (see the module docstring) the network ends with the weights of the best *summed*
     validation loss, which serve the shared representation and the attention maps.
+
+    ``independent=True`` says the tasks are separate networks trained side by side (the
+    single-task ensemble, :mod:`m3h_lite.multitask.ensemble`): with ``"per_task"`` stopping,
+    a task whose patience has run out is finished, as it would have stopped training alone,
+    and a later dip of its validation loss is ignored.
 
     ``patience=None`` switches early stopping off: exactly ``max_epochs`` epochs, last
     weights kept for every task (a fixed training budget, used by TIM to compare task sets
@@ -200,6 +206,8 @@ def train_network(
         else:
             bad_epochs += 1
         improved = task_losses < task_best - 1e-5
+        if independent:  # a finished network would have stopped training by now
+            improved &= task_bad < patience
         if improved.any() and early_stopping == "per_task":
             if snapshot is None:  # tasks that improved together share one copy
                 snapshot = copy.deepcopy(network.state_dict())
