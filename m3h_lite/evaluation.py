@@ -35,7 +35,15 @@ from scipy.stats import norm
 from sklearn import metrics as skm
 
 from .hospital.cohort import Cohort
-from .validation import Interval, validate
+from .validation import (
+    Interval,
+    Options,
+    align_pandas,
+    aligned,
+    as_name_list,
+    expect_type,
+    validate,
+)
 
 __all__ = [
     "METRICS",
@@ -201,6 +209,8 @@ def compute_metric(metric: str, y_true, y_pred) -> float:
         known = [m for m in METRICS if m != "silhouette"]
         raise KeyError(f"Unknown metric {metric!r}; choose one of {known}.")
     spec = METRICS[metric]
+    inputs = align_pandas({"y_true": y_true, "y_pred": y_pred}, owner="compute_metric")
+    y_true, y_pred = inputs["y_true"], inputs["y_pred"]
     y = _as_1d(y_true, name="y_true")
     if spec.problem_class == "multiclass":
         proba = np.asarray(y_pred, dtype=float)
@@ -229,13 +239,16 @@ def compute_metric(metric: str, y_true, y_pred) -> float:
 # ----------------------------------------------------------------------------------------
 
 
-def _binned_inputs(y_true, y_prob, n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+def _binned_inputs(y_true, y_prob, n_bins: int, owner: str) -> tuple[np.ndarray, np.ndarray]:
     """Checked 0/1 labels and probabilities for a binned calibration measure."""
-    y = _as_1d(y_true, name="y_true")
-    p = _as_1d(y_prob, name="y_prob", n=len(y))
+    validate(owner, {"n_bins": n_bins}, {"n_bins": Interval(int, 1, None)})
+    inputs = align_pandas({"y_true": y_true, "y_prob": y_prob}, owner=owner)
+    y = _as_1d(inputs["y_true"], name="y_true")
+    p = _as_1d(inputs["y_prob"], name="y_prob", n=len(y))
+    if len(y) == 0:
+        raise ValueError(f"{owner}: y_true is empty; calibration needs at least one patient.")
     _check_binary_labels(y, name="y_true")
     _check_probabilities(p, name="y_prob")
-    validate("calibration", {"n_bins": n_bins}, {"n_bins": Interval(int, 1, None)})
     return y, p
 
 
@@ -246,7 +259,13 @@ def reliability_curve(y_true, y_prob, *, n_bins: int = 10, strategy: str = "unif
     ``observed`` and ``count``. A perfectly calibrated model lies on the diagonal.
     ``strategy="quantile"`` uses equal-count bins (steadier for rare diseases).
     """
-    y, p = _binned_inputs(y_true, y_prob, n_bins)
+    y, p = _binned_inputs(y_true, y_prob, n_bins, "reliability_curve")
+    validate(
+        "reliability_curve",
+        {"strategy": strategy},
+        {"strategy": Options(("uniform", "quantile"))},
+    )
+    n_bins = int(n_bins)
     if strategy == "uniform":
         # The same bins as expected_calibration_error, so the diagram and the ECE agree
         # (np.linspace edges put a score of exactly 0.3 or 0.7 one bin too low).
@@ -258,8 +277,6 @@ def reliability_curve(y_true, y_prob, *, n_bins: int = 10, strategy: str = "unif
         edges[0], edges[-1] = 0.0, 1.0
         bins = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
         n_used_bins = len(edges) - 1
-    else:
-        raise ValueError(f"strategy must be 'uniform' or 'quantile', got {strategy!r}.")
     count = np.bincount(bins, minlength=n_used_bins)
     used = np.flatnonzero(count)
     mean_predicted = np.bincount(bins, weights=p, minlength=len(count))[used] / count[used]
@@ -280,8 +297,8 @@ def expected_calibration_error(y_true, y_prob, *, n_bins: int = 10) -> float:
     Uses ``n_bins`` equal-width probability bins (the convention of Guo et al. 2017 and of
     the fairness literature, e.g. Yang et al. 2024). 0 is perfect calibration.
     """
-    y, p = _binned_inputs(y_true, y_prob, n_bins)
-    return _ece_unchecked(y, p, n_bins)
+    y, p = _binned_inputs(y_true, y_prob, n_bins, "expected_calibration_error")
+    return _ece_unchecked(y, p, int(n_bins))
 
 
 def _uniform_bins(p: np.ndarray, n_bins: int) -> np.ndarray:
@@ -345,11 +362,28 @@ def bootstrap_ci(
     -------
     (low, high, n_used) : interval bounds and how many resamples were defined.
     """
-    if not 0 < ci < 1:
-        raise ValueError(f"ci must lie strictly between 0 and 1, got {ci!r}.")
-    if n_bootstrap < 1:
-        raise ValueError(f"n_bootstrap must be at least 1, got {n_bootstrap}.")
-    arrays = [np.asarray(a) for a in arrays]
+    settings = validate(
+        "bootstrap_ci",
+        {"n_bootstrap": n_bootstrap, "seed": seed, "ci": ci},
+        {
+            "n_bootstrap": Interval(int, 1, None),
+            "seed": Interval(int, 0, None),
+            "ci": Interval(float, 0, 1, closed="neither"),
+        },
+    )
+    n_bootstrap, seed, ci = settings["n_bootstrap"], settings["seed"], settings["ci"]
+    if not callable(function):
+        raise TypeError(
+            f"bootstrap_ci: function must be callable (e.g. a metric f(y, p) -> float), "
+            f"got {function!r}."
+        )
+    if not arrays:
+        raise ValueError(
+            "bootstrap_ci: give at least one array to resample, e.g. "
+            "bootstrap_ci(metric, y_true, y_pred)."
+        )
+    named = align_pandas({f"arrays[{i}]": a for i, a in enumerate(arrays)}, owner="bootstrap_ci")
+    arrays = [np.asarray(a) for a in named.values()]
     n = len(arrays[0])
     if any(len(a) != n for a in arrays):
         raise ValueError(f"All arrays must have the same length, got {[len(a) for a in arrays]}.")
@@ -393,25 +427,6 @@ def _ceiling_scores(cohort: Cohort, task) -> np.ndarray | None:
     if task.problem_class == "regression" and task.name == "length_of_stay":
         return truth.expected_length_of_stay.to_numpy(dtype=float)
     return None
-
-
-def _aligned(prediction, patient_ids: pd.Index, name: str):
-    """A pandas input in the cohort's patient order (by its index), or refused; other inputs
-    pass through (their order is the cohort's by contract)."""
-    if not isinstance(prediction, pd.Series | pd.DataFrame):
-        return prediction
-    index = prediction.index
-    if index.equals(patient_ids):
-        return prediction.to_numpy()
-    if isinstance(index, pd.RangeIndex) and index.equals(pd.RangeIndex(len(patient_ids))):
-        return prediction.to_numpy()  # a plain pd.Series(array): positions, no patient ids
-    if len(index) == len(patient_ids) and index.is_unique and set(index) == set(patient_ids):
-        return prediction.reindex(patient_ids).to_numpy()
-    raise ValueError(
-        f"{name} is a pandas object whose index is not this cohort's patient ids "
-        f"(first: {list(index[:3])} vs {list(patient_ids[:3])}). Score the same patients "
-        "(e.g. both the test subset), or pass a plain array in the cohort's order."
-    )
 
 
 def _prepare(task, prediction, n: int) -> np.ndarray:
@@ -499,9 +514,30 @@ def evaluate(
     the Bayes-optimal value; for others (MAE, macro-F1) it is the truth's score, which a
     model may in rare cases edge past. ``note`` explains any NaN value.
     """
+    expect_type(
+        cohort,
+        Cohort,
+        owner="evaluate",
+        name="cohort",
+        what="a Cohort",
+        fix="Pass the evaluated patients, e.g. cohort.subset(split.test).",
+    )
     cohort.labels_for(against)  # refuses an unknown label source before any work
+    settings = validate(
+        "evaluate",
+        {"n_bootstrap": n_bootstrap, "seed": seed, "ci": ci},
+        {
+            "n_bootstrap": Interval(int, 0, None),
+            "seed": Interval(int, 0, None),
+            "ci": Interval(float, 0, 1, closed="neither"),
+        },
+        fixes={"n_bootstrap": "Use 0 for no interval, or e.g. 1000 resamples."},
+    )
+    n_bootstrap, seed, ci = settings["n_bootstrap"], settings["seed"], settings["ci"]
     if not isinstance(predictions, Mapping) or not predictions:
         raise TypeError("predictions must be a non-empty mapping: task name -> array.")
+    if metrics is not None:
+        metrics = as_name_list(metrics, owner="evaluate", name="metrics")
     n = len(cohort)
     tasks = [cohort.tasks[name] for name in cohort.tasks.check(list(predictions))]
     _check_metric_names(metrics, {t.problem_class for t in tasks})
@@ -517,7 +553,10 @@ def evaluate(
 
     rows = []
     for task in tasks:
-        pred = _prepare(task, _aligned(predictions[task.name], cohort.patient_ids, task.name), n)
+        prediction = aligned(
+            predictions[task.name], cohort.patient_ids, owner="evaluate", name=task.name
+        )
+        pred = _prepare(task, prediction, n)
         y = _targets(cohort, task, against)
         reference = _ceiling_scores(cohort, task)
         if task.problem_class == "multiclass" and reference is not None:

@@ -14,7 +14,10 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from .hospital.cohort import Cohort
-from .validation import as_name_list
+from .validation import Interval, as_name_list, expect_type, validate
+
+_FRACTION = Interval(float, 0, 1, closed="neither")
+_SEED = Interval(int, 0, None)
 
 
 @dataclass(frozen=True)
@@ -43,9 +46,15 @@ class Split:
         return pd.DataFrame(rows).T
 
 
-def _check_fraction(name: str, value: float) -> None:
-    if not 0 < value < 1:
-        raise ValueError(f"{name} must be a fraction between 0 and 1, got {value!r}.")
+def _check_cohort(owner: str, cohort: Cohort) -> None:
+    expect_type(
+        cohort,
+        Cohort,
+        owner=owner,
+        name="cohort",
+        what="a Cohort",
+        fix="Split the cohort itself, e.g. m3h.load_cohort().",
+    )
 
 
 def split_patients(
@@ -65,12 +74,29 @@ def split_patients(
     seed : the split's own seed (independent of the cohort's).
     stratify : name of a column of ``cohort.labels`` or ``cohort.groups`` to keep balanced.
     """
-    _check_fraction("val_size", val_size)
-    _check_fraction("test_size", test_size)
+    _check_cohort("split_patients", cohort)
+    settings = validate(
+        "split_patients",
+        {"val_size": val_size, "test_size": test_size, "seed": seed},
+        {"val_size": _FRACTION, "test_size": _FRACTION, "seed": _SEED},
+        fixes={"seed": "Any whole number >= 0; the same seed gives the same split."},
+    )
+    val_size, test_size, seed = settings["val_size"], settings["test_size"], settings["seed"]
     if val_size + test_size >= 1:
         raise ValueError("val_size + test_size must leave some patients for training.")
     strata = None
+    if stratify is not None and not isinstance(stratify, str):
+        raise TypeError(
+            f"split_patients: stratify must be None or the name of a label or group column "
+            f"(e.g. 'sex'), got {stratify!r}."
+        )
     if stratify is not None:
+        if stratify in cohort.tasks and cohort.tasks[stratify].problem_class == "regression":
+            raise ValueError(
+                f"split_patients: stratify must be a class label or a group column, got "
+                f"{stratify!r}, a continuous value (every patient is nearly its own class). "
+                "Stratify by a diagnosis or a group such as 'site'."
+            )
         if stratify in cohort.labels:
             strata = cohort.labels[stratify].to_numpy()
         elif stratify in cohort.groups:
@@ -104,7 +130,13 @@ def split_by_site(
 
     Used for external validation (notebook 10): does a model, or its fairness, transfer?
     """
-    _check_fraction("val_size", val_size)
+    _check_cohort("split_by_site", cohort)
+    settings = validate(
+        "split_by_site",
+        {"val_size": val_size, "seed": seed},
+        {"val_size": _FRACTION, "seed": _SEED},
+    )
+    val_size, seed = settings["val_size"], settings["seed"]
     test_sites = as_name_list(test_sites, owner="split_by_site", name="test_sites")
     known = list(cohort.groups["site"].cat.categories)
     unknown = [s for s in test_sites if s not in known]

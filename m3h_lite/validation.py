@@ -7,6 +7,10 @@ as numbers and unknown names are then refused with one message style that names 
 option, what it must be, what it got and how to fix it. numpy scalars (``np.int64(3)``,
 ``np.float32(0.5)``) are accepted like Python numbers.
 
+The same module holds the few other checks every public function shares: :func:`expect_type`
+(a cohort where a cohort belongs, ...) and :func:`aligned` / :func:`align_pandas` (a pandas
+input with an index is matched by its index, never by its row order, or refused).
+
 Shared by every stage of the course; no notebook introduces it.
 """
 
@@ -19,7 +23,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Constraint", "Flag", "Interval", "NoneOr", "Options", "as_name_list", "validate"]
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "Constraint",
+    "Flag",
+    "Interval",
+    "NoneOr",
+    "Options",
+    "align_pandas",
+    "aligned",
+    "as_name_list",
+    "expect_type",
+    "validate",
+]
 
 
 class Constraint(ABC):
@@ -111,7 +129,7 @@ class Flag(Constraint):
     """``True`` or ``False`` (a truthy string such as ``'no'`` is refused)."""
 
     def accepts(self, value: Any) -> bool:
-        return isinstance(value, bool) or type(value).__name__ == "bool_"
+        return isinstance(value, bool | np.bool_)
 
     def normalise(self, value: Any) -> bool:
         return bool(value)
@@ -179,3 +197,82 @@ def as_name_list(value: Any, *, owner: str, name: str, allow_empty: bool = False
     if not names and not allow_empty:
         raise ValueError(f"{owner}: {name} is empty; give at least one name.")
     return names
+
+
+def shown(value: Any) -> str:
+    """A value as a message quotes it: its repr if short, else its type."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"a {type(value).__name__}"
+
+
+def expect_type(
+    value: Any,
+    kind: type | tuple[type, ...],
+    *,
+    owner: str,
+    name: str,
+    what: str,
+    fix: str = "",
+) -> Any:
+    """``value`` if it is an instance of ``kind``; otherwise a ``TypeError`` in the shared
+    style ("<owner>: <name> must be <what>, got <value>.")."""
+    if not isinstance(value, kind):
+        message = f"{owner}: {name} must be {what}, got {shown(value)}."
+        raise TypeError(message + (" " + fix if fix else ""))
+    return value
+
+
+def aligned(values: Any, ids: pd.Index, *, owner: str, name: str) -> Any:
+    """A pandas input in the order of ``ids`` (matched by its index), or refused.
+
+    A Series or DataFrame whose index is ``ids`` in another order is reordered; one with a
+    plain ``RangeIndex`` (``pd.Series(array)``) is taken by position, like an array; one
+    with other labels is refused, since pairing it by row order would silently mismatch
+    patients. Other inputs pass through unchanged (their order is ``ids``' by contract).
+    """
+    if not isinstance(values, pd.Series | pd.DataFrame):
+        return values
+    index = values.index
+    if index.equals(ids):
+        return values.to_numpy()
+    if isinstance(index, pd.RangeIndex) and index.equals(pd.RangeIndex(len(ids))):
+        return values.to_numpy()
+    if len(index) == len(ids) and index.is_unique and set(index) == set(ids):
+        return values.reindex(ids).to_numpy()
+    raise ValueError(
+        f"{owner}: {name} is a pandas object whose index is not this cohort's patient ids "
+        f"(first: {list(index[:3])} vs {list(ids[:3])}). Score the same patients "
+        "(e.g. both the test subset), or pass a plain array in the cohort's order."
+    )
+
+
+def align_pandas(values: Mapping[str, Any], *, owner: str) -> dict[str, Any]:
+    """Several inputs that describe the same rows, pandas ones matched by their index.
+
+    The first pandas input sets the order; every other pandas input is reordered to it by
+    its index (or refused when its index holds other labels); plain arrays and lists are
+    taken by position. Returns the values with pandas inputs turned into arrays.
+    """
+    reference = next(
+        (k for k, v in values.items() if isinstance(v, pd.Series | pd.DataFrame)), None
+    )
+    if reference is None:
+        return dict(values)
+    ids = values[reference].index
+    out = {}
+    for key, value in values.items():
+        if not isinstance(value, pd.Series | pd.DataFrame):
+            out[key] = value
+            continue
+        index = value.index
+        if index.equals(ids):
+            out[key] = value.to_numpy()
+        elif len(index) == len(ids) and index.is_unique and set(index) == set(ids):
+            out[key] = value.reindex(ids).to_numpy()
+        else:
+            raise ValueError(
+                f"{owner}: {key} is a pandas object whose index does not match {reference}'s "
+                f"(first: {list(index[:3])} vs {list(ids[:3])}). Pass inputs on the same "
+                "patients (pandas ones are matched by index), or plain arrays in one order."
+            )
+    return out

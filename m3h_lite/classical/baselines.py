@@ -172,6 +172,14 @@ class SingleTaskBaselines:
         self.C = options["C"]
         self.labels = options["labels"]
         self.seed = options["seed"]
+        if feature_options is not None and not (
+            isinstance(feature_options, dict)
+            and all(isinstance(v, dict) for v in feature_options.values())
+        ):
+            raise TypeError(
+                "SingleTaskBaselines: feature_options must be None or a dict modality -> "
+                f"options, e.g. {{'notes': {{'min_df': 3}}}}, got {feature_options!r}."
+            )
         self.feature_options = feature_options
 
     def fit(self, cohort: Cohort) -> SingleTaskBaselines:

@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..hospital.cohort import Cohort
 from ..hospital.config import MODALITIES
+from ..validation import Flag, Interval, NoneOr, as_name_list, validate
 
 __all__ = [
     "ImageFeatures",
@@ -145,8 +146,11 @@ class TabularFeatures(_CohortTransformer):
         self.log_skew = log_skew
 
     def fit(self, data, y=None):
+        validate("TabularFeatures", {"log_skew": self.log_skew}, {"log_skew": Interval(float)})
         table = self._data(data)
-        categorical = list(self.categorical)
+        categorical = as_name_list(
+            self.categorical, owner="TabularFeatures", name="categorical", allow_empty=True
+        )
         missing = [c for c in categorical if c not in table]
         if missing:
             raise KeyError(f"Categorical column(s) {missing} not in the tabular data.")
@@ -289,6 +293,9 @@ def mark_negations(text: str) -> str:
     bag-of-words model can tell a present symptom from an absent one.
     """
 
+    if not isinstance(text, str):
+        raise TypeError(f"mark_negations: text must be a string (one note), got {text!r}.")
+
     def negate(match: re.Match) -> str:
         words = re.sub(r"([\w/-]+)", r"no_\1", match.group(2))
         return match.group(1) + words
@@ -336,6 +343,21 @@ class NoteFeatures(_CohortTransformer):
         self.seed = seed
 
     def fit(self, data, y=None):
+        validate(
+            "NoteFeatures",
+            {
+                "negation": self.negation,
+                "min_df": self.min_df,
+                "n_components": self.n_components,
+                "seed": self.seed,
+            },
+            {
+                "negation": Flag(),
+                "min_df": Interval(int, 1, None),
+                "n_components": NoneOr(Interval(int, 1, None)),
+                "seed": Interval(int, 0, None),
+            },
+        )
         notes = self._data(data)
         self._vectorizer = TfidfVectorizer(
             preprocessor=_preprocess if self.negation else None,
@@ -410,6 +432,15 @@ class ImageFeatures(_CohortTransformer):
         self.seed = seed
 
     def fit(self, data, y=None):
+        validate(
+            "ImageFeatures",
+            {"downsample": self.downsample, "n_components": self.n_components, "seed": self.seed},
+            {
+                "downsample": Interval(int, 1, None),
+                "n_components": NoneOr(Interval(int, 1, None)),
+                "seed": Interval(int, 0, None),
+            },
+        )
         images = self._data(data)
         self.image_shape_ = images.shape[1:]
         pixels = _downsample(images, self.downsample).reshape(len(images), -1)

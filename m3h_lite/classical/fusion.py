@@ -31,7 +31,7 @@ from ..evaluation import METRICS, evaluate
 from ..hospital.cohort import LABEL_SOURCES, Cohort
 from ..hospital.config import MODALITIES
 from ..hospital.tasks import Task
-from ..validation import Constraint, Interval, Options, validate
+from ..validation import Constraint, Interval, Options, expect_type, validate
 from .baselines import DEFAULT_C, fit_task_model, predict_task_model, task_targets
 from .features import ModalityFeatures
 
@@ -131,6 +131,11 @@ class FusionModels:
                     f"fit_fusion: {name} must be a Cohort (e.g. cohort.subset(split.train)), "
                     f"got {type(cohort).__name__}."
                 )
+        if options["n_folds"] > len(train):
+            raise ValueError(
+                f"fit_fusion: n_folds must be at most the {len(train)} training patients, got "
+                f"{options['n_folds']} (each fold holds out some patients). Use e.g. 3."
+            )
         self.tasks = _supervised(train, tasks)
         self._task = {n: train.tasks[n] for n in self.tasks}
         self.C, self.seed, self.n_folds = options["C"], options["seed"], options["n_folds"]
@@ -253,6 +258,25 @@ class FusionModels:
         return pd.Series(stacker.coef_[0], index=list(self.modalities), name=task)
 
 
+def check_fusion(owner: str, fusion: Any) -> None:
+    """Refuse anything but fitted :class:`FusionModels` (from :func:`fit_fusion`)."""
+    expect_type(
+        fusion,
+        FusionModels,
+        owner=owner,
+        name="fusion",
+        what="fitted FusionModels",
+        fix="Build it with m3h.fit_fusion(train, evaluation).",
+    )
+
+
+def check_metric(owner: str, metric: Any) -> None:
+    """Refuse a metric :func:`~m3h_lite.evaluation.evaluate` cannot score alone."""
+    known = [m for m in METRICS if m != "silhouette"]
+    if not isinstance(metric, str) or metric not in known:
+        raise KeyError(f"{owner}: Unknown metric {metric!r}; choose one of {known}.")
+
+
 def fit_fusion(train: Cohort, evaluation: Cohort, **options: Any) -> FusionModels:
     """Fit per-modality models (with out-of-fold predictions) of every supervised task.
 
@@ -279,8 +303,8 @@ def compare_fusion(
     one column per modality, ``best_single`` (the best of them on this very test set, an
     optimistic yardstick), then ``early``, ``late`` and ``stacked``.
     """
-    if metric not in METRICS or metric == "silhouette":
-        raise KeyError(f"Unknown metric {metric!r} for a fusion comparison.")
+    check_metric("compare_fusion", metric)
+    check_fusion("compare_fusion", fusion)
     fusion.check_evaluation(evaluation)
     kind = METRICS[metric].problem_class
     tasks = [t for t in fusion.tasks if evaluation.tasks[t].problem_class == kind]

@@ -20,7 +20,8 @@ import pandas as pd
 
 from ..evaluation import METRICS, evaluate
 from ..hospital.cohort import Cohort
-from .fusion import FusionModels, modality_subsets, subset_label
+from ..validation import as_name_list, expect_type
+from .fusion import FusionModels, check_fusion, check_metric, modality_subsets, subset_label
 
 __all__ = ["modality_shapley", "shapley_values", "subset_scores"]
 
@@ -41,6 +42,8 @@ def subset_scores(
     first row, ``"none"``, is ``empty_value`` (0.5 for AUROC: chance). Only tasks of the
     metric's problem class are scored.
     """
+    check_metric("subset_scores", metric)
+    check_fusion("subset_scores", fusion)
     fusion.check_evaluation(evaluation)
     kind = METRICS[metric].problem_class
     tasks = [t for t in fusion.tasks if evaluation.tasks[t].problem_class == kind]
@@ -69,6 +72,15 @@ def shapley_values(scores: pd.DataFrame, *, modalities: tuple[str, ...]) -> pd.D
     -------
     DataFrame, one row per task, one column per modality.
     """
+    expect_type(
+        scores,
+        pd.DataFrame,
+        owner="shapley_values",
+        name="scores",
+        what="a DataFrame of coalition values",
+        fix="Compute it with m3h.subset_scores(...).",
+    )
+    modalities = tuple(as_name_list(modalities, owner="shapley_values", name="modalities"))
     m = len(modalities)
     needed = ["none"] + [subset_label(s) for s in modality_subsets(modalities)]
     missing = [label for label in needed if label not in scores.index]
@@ -99,6 +111,7 @@ def modality_shapley(
     ``evaluation`` must be the cohort ``fusion`` predicts. Returns a table, one row per
     task: ``department``, then one column per modality.
     """
+    check_fusion("modality_shapley", fusion)
     scores = subset_scores(evaluation, fusion, how=how, metric="auroc", against=against)
     table = shapley_values(scores, modalities=fusion.modalities)
     department = pd.Series(

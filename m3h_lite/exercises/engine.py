@@ -17,6 +17,7 @@ Introduced in notebook 00.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -159,12 +160,28 @@ class ThinkAbout:
 # Small checking helpers the per-notebook modules share.
 
 
+def number(answer: Any) -> float:
+    """``answer`` as a float: a number (numpy scalars too), never text or True/False.
+
+    Raises ``TypeError`` otherwise: ``float("0.5")`` or ``float(True)`` would let a quoted
+    or boolean answer pass as a number.
+    """
+    if isinstance(answer, bool | str | bytes) or type(answer).__name__ in ("bool", "bool_"):
+        raise TypeError(f"expected a number, got {type(answer).__name__}")
+    if isinstance(answer, numbers.Real):
+        return float(answer)
+    dtype = getattr(answer, "dtype", None)
+    if getattr(answer, "ndim", None) == 0 and getattr(dtype, "kind", "b") in ("i", "u", "f"):
+        return float(answer)  # a 0-d numpy array
+    raise TypeError(f"expected a number, got {type(answer).__name__}")
+
+
 def expect_number(
     answer: Any, expected: float, *, tolerance: float, what: str = "the value"
 ) -> None:
     """Raise :class:`Incorrect` unless ``answer`` is a number within ``tolerance``."""
     try:
-        value = float(answer)
+        value = number(answer)
     except (TypeError, ValueError):
         raise Incorrect(f"{what} should be a number, got {type(answer).__name__}.") from None
     if value != value:  # NaN compares unequal to everything, itself included

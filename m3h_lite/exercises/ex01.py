@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._data import shipped_cohort
-from .engine import Exercise, Incorrect, ThinkAbout, expect_number
+from .engine import Exercise, Incorrect, ThinkAbout, expect_number, number
 
 
 def lactate_measured_share() -> float:
@@ -19,7 +19,7 @@ def lactate_measured_share() -> float:
 
 def _check_q1(answer: Any) -> None:
     try:
-        value = float(answer)
+        value = number(answer)
     except (TypeError, ValueError):
         raise Incorrect(
             f"give one number between 0 and 1, got {type(answer).__name__}. "
@@ -110,7 +110,7 @@ def _check_q3(answer: Any) -> None:
     true_n = int(cohort.truth.labels["sepsis"].sum())
     recorded_n = int(cohort.labels["sepsis"].sum())
     try:
-        value = float(answer)
+        value = number(answer)
     except (TypeError, ValueError):
         raise Incorrect(
             f"give one whole number (a count), got {type(answer).__name__}. "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from .engine import Exercise, Incorrect, ThinkAbout, expect_choice, expect_number
+from .engine import Exercise, Incorrect, ThinkAbout, expect_choice, expect_number, number
 
 __all__ = ["q1", "q2", "q3", "q4"]
 
@@ -30,7 +30,7 @@ def _no_skill_auprc() -> float:
 def _check_q1(answer) -> None:
     expected = _no_skill_auprc()
     try:
-        value = float(answer)
+        value = number(answer)
     except (TypeError, ValueError):
         raise Incorrect(f"the answer should be a number, got {type(answer).__name__}.") from None
     if abs(value - 0.5) < 0.01:
@@ -76,7 +76,7 @@ def _check_q2(answer) -> None:
     test = _test_cohort()
     recorded = float(roc_auc_score(test.labels[RARE_TASK], test.truth.probabilities[RARE_TASK]))
     try:
-        value = float(answer)
+        value = number(answer)
     except (TypeError, ValueError):
         raise Incorrect(f"the answer should be a number, got {type(answer).__name__}.") from None
     if abs(value - recorded) < 1e-6 and abs(recorded - _ceiling()) > 1e-6:

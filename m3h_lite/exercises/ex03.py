@@ -10,7 +10,7 @@ import functools
 
 import numpy as np
 
-from .engine import Exercise, Incorrect, ThinkAbout, expect_choice, expect_number
+from .engine import Exercise, Incorrect, ThinkAbout, expect_choice, expect_number, number
 
 __all__ = ["q1", "q2", "q3", "q4"]
 
@@ -83,7 +83,7 @@ def _shapley_a() -> float:
 
 def _check_q2(answer) -> None:
     try:
-        value = float(answer)
+        value = number(answer)
     except (TypeError, ValueError):
         raise Incorrect(f"the answer should be a number, got {type(answer).__name__}.") from None
     if abs(value - 0.30) < 1e-3:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._data import shipped_cohort
-from .engine import Exercise, Incorrect, ThinkAbout, expect_choice, expect_number
+from .engine import Exercise, Incorrect, ThinkAbout, expect_choice, expect_number, number
 
 
 def missed_share(task: str = "pneumonia", sex: str = "F") -> float:
@@ -23,7 +23,7 @@ def missed_share(task: str = "pneumonia", sex: str = "F") -> float:
 
 def _check_q1(answer: Any) -> None:
     try:
-        value = float(answer)
+        value = number(answer)
     except (TypeError, ValueError):
         raise Incorrect(f"give one number between 0 and 1, got {type(answer).__name__}.") from None
     if 1 < value <= 100:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ._data import shipped_cohort
-from .engine import Exercise, Incorrect, ThinkAbout, expect_choice, expect_number
+from .engine import Exercise, Incorrect, ThinkAbout, expect_choice, expect_number, number
 
 
 def largest_mean_difference() -> float:
@@ -20,7 +20,7 @@ def largest_mean_difference() -> float:
 
 def _check_q1(answer: Any) -> None:
     try:
-        value = float(answer)
+        value = number(answer)
     except (TypeError, ValueError):
         raise Incorrect(f"give one number (grey levels), got {type(answer).__name__}.") from None
     if value < 0:

@@ -16,7 +16,7 @@ def _check_q1(answer: Any) -> None:
         )
     if answer.attribute != "sex":
         raise Incorrect(f"it protects {answer.attribute!r}; the question asks for 'sex'.")
-    if abs(answer.eta - 0.05) > 1e-12:
+    if abs(answer.eta - 0.05) > 1e-6:  # float32(0.05) is 0.05 to 7 digits
         raise Incorrect(f"its step size eta is {answer.eta}; the question asks for 0.05.")
 
 

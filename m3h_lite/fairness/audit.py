@@ -27,7 +27,17 @@ from sklearn.metrics import precision_recall_curve, roc_auc_score
 
 from ..evaluation import bootstrap_interval, expected_calibration_error
 from ..hospital.cohort import Cohort
-from ..validation import Flag, Interval, Options, validate
+from ..validation import (
+    Flag,
+    Interval,
+    Options,
+    align_pandas,
+    aligned,
+    as_name_list,
+    expect_type,
+    shown,
+    validate,
+)
 
 METRICS: tuple[str, ...] = ("auroc", "tpr", "fnr", "fpr", "underdiagnosis", "ece")
 """The per-group metrics an audit reports."""
@@ -55,7 +65,7 @@ def attribute_groups(
     value : with one attribute, compare this group with everyone else
         (``value="Black"`` gives ``"Black"`` / ``"not Black"``).
     """
-    names = [attribute] if isinstance(attribute, str) else list(attribute)
+    names = as_name_list(attribute, owner="attribute_groups", name="attribute", allow_empty=True)
     if not names:
         raise ValueError("Give at least one attribute, e.g. attribute='sex'.")
     unknown = [a for a in names if a not in cohort.groups.columns]
@@ -84,11 +94,38 @@ def attribute_groups(
 # ----------------------------------------------------------------------------- scores
 
 
-def _scores_frame(scores: Any, n: int) -> pd.DataFrame | None:
+def _as_scores(values: Any, *, owner: str, name: str) -> np.ndarray:
+    """Numbers, one per patient (a string, a mapping or other objects are refused)."""
+    if isinstance(values, str | bytes | Mapping):
+        raise TypeError(
+            f"{owner}: {name} must be probabilities, one per patient (an array, a list or a "
+            f"Series), got {shown(values)}."
+        )
+    try:
+        return np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{owner}: {name} must be probabilities, one per patient, got {shown(values)}."
+        ) from None
+
+
+def _scores_frame(scores: Any, ids: pd.Index) -> pd.DataFrame | None:
+    """Per-task scores in the cohort's patient order (pandas inputs matched by index)."""
+    owner = "task_scores"
     if isinstance(scores, pd.DataFrame):
-        return scores
+        values = aligned(scores, ids, owner=owner, name="scores")
+        return pd.DataFrame(values, columns=scores.columns)
     if isinstance(scores, Mapping):
-        return pd.DataFrame({k: np.asarray(v, dtype=float).ravel() for k, v in scores.items()})
+        return pd.DataFrame(
+            {
+                k: _as_scores(
+                    aligned(v, ids, owner=owner, name=f"scores[{k!r}]"),
+                    owner=owner,
+                    name=f"scores[{k!r}]",
+                )
+                for k, v in scores.items()
+            }
+        )
     return None
 
 
@@ -114,7 +151,7 @@ def task_scores(
     tasks : diagnoses of the composite (default: every diagnosis present in ``scores``).
     """
     labels = cohort.labels_for(against)
-    frame = _scores_frame(scores, len(cohort))
+    frame = _scores_frame(scores, cohort.patient_ids)
     binary = cohort.tasks.of_class("binary")
     if task == NO_FINDING:
         if frame is None:
@@ -122,7 +159,11 @@ def task_scores(
                 "The no_finding composite needs per-task probabilities: pass a dict task -> "
                 "probabilities (e.g. model.predict_proba(cohort))."
             )
-        names = list(tasks) if tasks is not None else [t for t in frame if t in binary]
+        names = (
+            as_name_list(tasks, owner="task_scores", name="tasks")
+            if tasks is not None
+            else [t for t in frame if t in binary]
+        )
         missing = [t for t in names if t not in frame or t not in binary]
         if missing or not names:
             raise KeyError(
@@ -139,7 +180,8 @@ def task_scores(
                 raise KeyError(f"No scores for task {task!r}; scores given for {list(frame)}.")
             prob = frame[task].to_numpy(dtype=float)
         else:
-            prob = np.asarray(scores, dtype=float).ravel()
+            scores = aligned(scores, cohort.patient_ids, owner="task_scores", name="scores")
+            prob = _as_scores(scores, owner="task_scores", name="scores")
         y = labels[task].to_numpy().astype(bool)
     if len(prob) != len(cohort):
         raise ValueError(
@@ -156,16 +198,29 @@ def choose_threshold(y_true: Any, prob: Any, *, rule: str | float = "f1") -> flo
     validation patients, then audit the test patients at that threshold.
     """
     if not isinstance(rule, str):
-        value = float(rule)
-        if not 0 < value < 1:
-            raise ValueError(f"A threshold must lie strictly between 0 and 1, got {rule!r}.")
-        return value
+        return validate(
+            "choose_threshold",
+            {"rule": rule},
+            {"rule": Interval(float, 0, 1, closed="neither")},
+            fixes={"rule": "Give 'f1' or a number strictly between 0 and 1."},
+        )["rule"]
     if rule != "f1":
-        raise ValueError(f"rule must be 'f1' or a number in (0, 1), got {rule!r}.")
-    y = np.asarray(y_true).astype(int)
+        raise ValueError(
+            f"choose_threshold: rule must be 'f1' or a number strictly between 0 and 1, "
+            f"got {rule!r}."
+        )
+    inputs = align_pandas({"y_true": y_true, "prob": prob}, owner="choose_threshold")
+    y = _binary_labels(inputs["y_true"])
+    p = _as_scores(inputs["prob"], owner="choose_threshold", name="prob")
+    if len(y) != len(p):
+        raise ValueError(
+            f"Length mismatch: {len(y)} labels, {len(p)} scores. Labels and scores must "
+            "describe the same patients in the same order."
+        )
+    _check_probabilities(p)
     if len(np.unique(y)) < 2:
         raise ValueError("Choosing a threshold for F1 needs positive and negative patients.")
-    precision, recall, thresholds = precision_recall_curve(y, np.asarray(prob, dtype=float))
+    precision, recall, thresholds = precision_recall_curve(y, p)
     f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
     return float(thresholds[int(np.argmax(f1[:-1]))])
 
@@ -258,6 +313,16 @@ def _binary_labels(y_true: Any) -> np.ndarray:
     return numeric.astype(int)
 
 
+def _check_probabilities(p: np.ndarray) -> None:
+    if np.isnan(p).any():
+        raise ValueError("Scores contain NaN; a model must score every patient.")
+    if ((p < 0) | (p > 1)).any():
+        raise ValueError(
+            "Scores must be probabilities in [0, 1]; got values outside it. Pass "
+            "predict_proba outputs, not logits or percentages."
+        )
+
+
 def _check_inputs(y: np.ndarray, prob: np.ndarray, groups: np.ndarray) -> None:
     if not (len(y) == len(prob) == len(groups)):
         raise ValueError(
@@ -310,15 +375,15 @@ def subgroup_metrics(
         _AUDIT_CONSTRAINTS,
     )
     threshold, kind = settings["threshold"], settings["kind"]
-    y = _binary_labels(y_true)
-    p = np.asarray(prob, dtype=float).ravel()
-    g = np.asarray(groups, dtype=object).ravel()
+    n_bins = settings["n_bins"]
+    inputs = align_pandas(
+        {"y_true": y_true, "prob": prob, "groups": groups}, owner="subgroup_metrics"
+    )
+    y = _binary_labels(inputs["y_true"])
+    p = _as_scores(inputs["prob"], owner="subgroup_metrics", name="prob")
+    g = np.asarray(inputs["groups"], dtype=object).ravel()
     _check_inputs(y, p, g)
-    if ((p < 0) | (p > 1)).any():
-        raise ValueError(
-            "Scores must be probabilities in [0, 1]; got values outside it. Pass "
-            "predict_proba outputs, not logits or percentages."
-        )
+    _check_probabilities(p)
     if not allow_undefined:
         for name in pd.unique(g):
             inside = y[g == name]
@@ -344,6 +409,21 @@ def subgroup_metrics(
 
 def fairness_gaps(table: pd.DataFrame, *, metrics: Sequence[str] = METRICS) -> pd.DataFrame:
     """Gap (max - min across groups) and worst group of each metric of a per-group table."""
+    expect_type(
+        table,
+        pd.DataFrame,
+        owner="fairness_gaps",
+        name="table",
+        what="a DataFrame of per-group metrics",
+        fix="Pass subgroup_metrics(...) or audit.table.",
+    )
+    metrics = as_name_list(metrics, owner="fairness_gaps", name="metrics")
+    unknown = [m for m in metrics if m not in table.columns]
+    if unknown:
+        raise KeyError(
+            f"fairness_gaps: unknown metric(s) {unknown}; the table has "
+            f"{[c for c in table.columns if c in METRICS]}."
+        )
     groups = table.drop(index="overall", errors="ignore")
     rows = {}
     for metric in metrics:
@@ -395,6 +475,8 @@ class Audit:
 
     def worst_group(self, metric: str = "underdiagnosis") -> str:
         """The group with the worst value of one metric."""
+        if metric not in self.gaps.index:
+            raise KeyError(f"Unknown metric {metric!r}; use one of {list(self.gaps.index)}.")
         return str(self.gaps.loc[metric, "worst_group"])
 
     def __repr__(self) -> str:
@@ -575,6 +657,11 @@ def compare_labels(
 
     Shows how a test set whose labels share the bias hides it (notebook 08).
     """
+    validate(
+        "compare_labels",
+        {"metric": metric},
+        {"metric": Options((*METRICS, "n", "positives", "prevalence"))},
+    )
     columns = {
         against: audit_subgroups(
             cohort, scores, task=task, attribute=attribute, against=against, **options

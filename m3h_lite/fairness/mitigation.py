@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..validation import Interval, validate
+from ..validation import Interval, NoneOr, validate
 
 _POWER = Interval(float, 0, 1)  # 0: plain mean, 1: full group balancing
 
@@ -51,9 +51,11 @@ class ERM(nn.Module):
 
     def reset(self, *, n_groups: int, feature_dim: int) -> None:
         """Start of training: remember how many groups there are."""
-        if n_groups < 1:
-            raise ValueError(f"n_groups must be at least 1, got {n_groups}.")
-        self.n_groups = int(n_groups)
+        self.n_groups = validate(
+            f"{type(self).__name__}.reset",
+            {"n_groups": n_groups, "feature_dim": feature_dim},
+            {"n_groups": Interval(int, 1, None), "feature_dim": Interval(int, 0, None)},
+        )["n_groups"]
 
     def sampling_weights(self, group_ids: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
         """Uniform sampling (``None``: the trainer shuffles as usual)."""
@@ -95,8 +97,13 @@ class ReSample(ERM):
         label_column: int | None = None,
     ) -> None:
         super().__init__(attribute=attribute)
-        self.power = validate("ReSample", {"power": power}, {"power": _POWER})["power"]
-        self.label_column = label_column
+        settings = validate(
+            "ReSample",
+            {"power": power, "label_column": label_column},
+            {"power": _POWER, "label_column": NoneOr(Interval(int, 0, None))},
+            fixes={"label_column": "None balances 'any finding'; an int picks one task column."},
+        )
+        self.power, self.label_column = settings["power"], settings["label_column"]
 
     def sampling_weights(self, group_ids: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """Weights N / n_(y,a) (to the power ``power``) for each patient."""
@@ -240,11 +247,15 @@ class DANN(ERM):
 
     def reset(self, *, n_groups: int, feature_dim: int) -> None:
         """Build a fresh discriminator for ``feature_dim`` features and ``n_groups`` groups."""
+        feature_dim = validate(
+            "DANN.reset",
+            {"feature_dim": feature_dim},
+            {"feature_dim": Interval(int, 1, None)},
+            fixes={"feature_dim": "The adversary reads the model's penultimate features."},
+        )["feature_dim"]
         super().reset(n_groups=n_groups, feature_dim=feature_dim)
-        if feature_dim < 1:
-            raise ValueError(f"feature_dim must be at least 1, got {feature_dim}.")
         self.discriminator = nn.Sequential(
-            nn.Linear(feature_dim, self.hidden), nn.ReLU(), nn.Linear(self.hidden, n_groups)
+            nn.Linear(feature_dim, self.hidden), nn.ReLU(), nn.Linear(self.hidden, self.n_groups)
         )
 
     def adversary_loss(self, features: torch.Tensor, group_ids: torch.Tensor) -> torch.Tensor:

@@ -22,6 +22,7 @@ from sklearn.preprocessing import StandardScaler
 
 from ..hospital.cohort import Cohort
 from ..numerics import one_thread
+from ..validation import Interval, align_pandas, shown, validate
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,35 @@ def probe_attribute(
     seed : seeds the held-out split.
     C : inverse regularisation strength of the logistic regression.
     """
-    x = np.asarray(features, dtype=float)
+    settings = validate(
+        "probe_attribute",
+        {"test_size": test_size, "seed": seed, "C": C},
+        {
+            "test_size": Interval(float, 0, 1, closed="neither"),
+            "seed": Interval(int, 0, None),
+            "C": Interval(float, 0, None, closed="neither"),
+        },
+    )
+    test_size, seed, C = settings["test_size"], settings["seed"], settings["C"]
+    inputs = align_pandas({"features": features, "groups": groups}, owner="probe_attribute")
+    features, groups = inputs["features"], inputs["groups"]
+    if isinstance(features, str | bytes | dict):
+        raise TypeError(
+            f"probe_attribute: features must be a 2-D array (patients, features), got "
+            f"{shown(features)}."
+        )
+    try:
+        x = np.asarray(features, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"probe_attribute: features must be a 2-D array of numbers, got {shown(features)}."
+        ) from None
+    missing = pd.isna(np.asarray(groups, dtype=object)).ravel()
+    if missing.any():
+        raise ValueError(
+            f"probe_attribute: groups has {int(missing.sum())} missing value(s); every patient "
+            "needs a group (fill or drop them first)."
+        )
     g = np.asarray(groups, dtype=str).ravel()
     if x.ndim != 2:
         raise ValueError(f"features must be a 2-D array (patients, features), got {x.shape}.")
@@ -77,6 +106,13 @@ def probe_attribute(
         raise ValueError(
             f"Group {values[counts.argmin()]!r} has only {counts.min()} patients; a held-out "
             "probe needs several per group. Merge rare groups or use more patients."
+        )
+    n_test = int(np.ceil(test_size * len(g)))
+    if min(n_test, len(g) - n_test) < len(values):
+        raise ValueError(
+            f"probe_attribute: test_size must be a share that leaves at least one patient of "
+            f"each of the {len(values)} groups on both sides, got {test_size:g} ({n_test} of "
+            f"{len(g)} patients held out)."
         )
     x_train, x_test, g_train, g_test = train_test_split(
         x, g, test_size=test_size, random_state=seed, stratify=g

@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 
 from ..evaluation import bootstrap_interval
-from ..hospital.cohort import Cohort
+from ..hospital.cohort import LABEL_SOURCES, Cohort
 from ..hospital.config import SHORTCUT_GROUP
+from ..validation import Flag, Interval, Options, align_pandas, expect_type, shown, validate
 from .audit import NO_FINDING, attribute_groups, audit_subgroups, task_threshold
 from .probe import probe_attribute
 
@@ -39,6 +40,10 @@ def group_mean_images(
     The averages look alike to the eye: the planted texture is a few grey levels on top of
     anatomy that varies far more from patient to patient.
     """
+    expect_type(
+        value, str, owner="group_mean_images", name="value", what="one group's name",
+        fix=f"e.g. value={SHORTCUT_GROUP[1]!r}: its mean image is compared with everyone else's.",
+    )  # fmt: skip
     groups = attribute_groups(cohort, attribute, value=value).to_numpy()
     images = cohort.images.astype(float)
     inside = images[groups == value].mean(axis=0)
@@ -75,6 +80,11 @@ class ModelSpec:
         from .smallnet import SmallNet
 
         mitigation = None
+        if str(self.method).lower() == "erm" and self.options:
+            raise ValueError(
+                f"ModelSpec: options {self.options} given, but method 'erm' takes none (plain "
+                "training). Choose a mitigation method, e.g. method='groupdro'."
+            )
         if self.method != "erm":
             mitigation = make_mitigation(self.method, attribute=attribute, **self.options)
         options = {} if self.weight_decay is None else {"weight_decay": self.weight_decay}
@@ -154,9 +164,17 @@ def run_shortcut_family(
     from ..hospital.generate import generate_cohort
     from ..splits import split_patients
 
-    specs = list(default_shortcut_family() if specs is None else specs)
-    if not specs:
-        raise ValueError("Give at least one ModelSpec.")
+    specs = check_specs("run_shortcut_family", specs, default_shortcut_family)
+    check_run("run_shortcut_family", against=against, seed=seed, progress=progress)
+    validate(
+        "run_shortcut_family",
+        {"n_patients": n_patients, "split_seed": split_seed, "test_size": test_size},
+        {
+            "n_patients": Interval(int, 1, None),
+            "split_seed": Interval(int, 0, None),
+            "test_size": Interval(float, 0, 1, closed="neither"),
+        },
+    )
     cohorts: dict[float | None, tuple[Cohort, Cohort, Cohort]] = {}
     rows = []
     for spec in tqdm(specs, disable=not progress, desc="training models"):
@@ -189,8 +207,29 @@ def bootstrap_correlation(
     level: float = 0.95,
 ) -> dict[str, float]:
     """Pearson correlation with a bias-corrected bootstrap interval (resampling models)."""
-    x = np.asarray(list(x), dtype=float)
-    y = np.asarray(list(y), dtype=float)
+    settings = validate(
+        "bootstrap_correlation",
+        {"n_bootstrap": n_bootstrap, "seed": seed, "level": level},
+        {
+            "n_bootstrap": Interval(int, 1, None),
+            "seed": Interval(int, 0, None),
+            "level": Interval(float, 0, 1, closed="neither"),
+        },
+    )
+    n_bootstrap, seed, level = settings["n_bootstrap"], settings["seed"], settings["level"]
+    inputs = align_pandas({"x": x, "y": y}, owner="bootstrap_correlation")
+    arrays = {}
+    for name, values in inputs.items():
+        try:
+            if isinstance(values, str | bytes):
+                raise TypeError
+            arrays[name] = np.asarray(list(values), dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"bootstrap_correlation: {name} must be a sequence of numbers (one per model), "
+                f"got {shown(values)}."
+            ) from None
+    x, y = arrays["x"], arrays["y"]
     if len(x) != len(y):
         raise ValueError(f"Length mismatch: {len(x)} x values, {len(y)} y values.")
     if len(x) < 3:
@@ -210,6 +249,48 @@ def bootstrap_correlation(
     return {"r": r, "low": low, "high": high, "n_models": len(x)}
 
 
+def check_results(owner: str, results: Any, required: Iterable[str], source: str) -> None:
+    """Refuse a results table that is not a DataFrame with the ``required`` columns."""
+    expect_type(
+        results, pd.DataFrame, owner=owner, name="results", what="a DataFrame",
+        fix=f"Use the table {source} returns.",
+    )  # fmt: skip
+    missing = sorted(set(required) - set(results.columns))
+    if missing:
+        raise KeyError(f"{owner}: results lack columns {missing}; use {source}.")
+
+
+def check_specs(owner: str, specs: Sequence[Any] | None, default) -> list[ModelSpec]:
+    """The model family as a non-empty list of :class:`ModelSpec` (default: ``default()``)."""
+    if specs is None:
+        return list(default())
+    if isinstance(specs, ModelSpec | str) or not isinstance(specs, Iterable):
+        raise TypeError(
+            f"{owner}: specs must be a list of ModelSpec objects (e.g. [m3h.ModelSpec(hidden=8)]), "
+            f"got {shown(specs)}."
+        )
+    specs = list(specs)
+    if not specs:
+        raise ValueError("Give at least one ModelSpec.")
+    wrong = [s for s in specs if not isinstance(s, ModelSpec)]
+    if wrong:
+        raise TypeError(
+            f"{owner}: specs must be ModelSpec objects, got {shown(wrong[0])}; describe each "
+            "model with m3h.ModelSpec(hidden=..., method=..., options=...)."
+        )
+    return specs
+
+
+def check_run(owner: str, *, against: str, seed: int, progress: bool) -> None:
+    """The options every family run shares, checked before any model is trained."""
+    validate(
+        owner,
+        {"against": against, "seed": seed, "progress": progress},
+        {"against": Options(LABEL_SOURCES), "seed": Interval(int, 0, None), "progress": Flag()},
+    )
+
+
 def encoding_gap_correlation(results: pd.DataFrame, **options: Any) -> dict[str, float]:
     """Correlation between ``encoding`` and ``gap`` across a family's results."""
+    check_results("encoding_gap_correlation", results, ("encoding", "gap"), "run_shortcut_family()")
     return bootstrap_correlation(results["encoding"], results["gap"], **options)

@@ -94,6 +94,12 @@ class SmallNet:
         settings = validate("SmallNet", locals(), self._parameter_constraints)
         for name, value in settings.items():
             setattr(self, name, value)
+        hooks = ("attribute", "reset", "sampling_weights", "reduce", "adversary_loss")
+        if mitigation is not None and not all(hasattr(mitigation, h) for h in hooks):
+            raise TypeError(
+                f"SmallNet: mitigation must be None or a mitigation object such as "
+                f"m3h.GroupDRO(attribute='sex'), got {mitigation!r}."
+            )
         self.mitigation = mitigation
         self._net = None
 
@@ -123,6 +129,11 @@ class SmallNet:
     # ------------------------------------------------------------------ training
     def fit(self, cohort: Cohort) -> SmallNet:
         """Train on the recorded labels of ``cohort`` (what a hospital would train on)."""
+        if not isinstance(cohort, Cohort):
+            raise TypeError(
+                f"SmallNet.fit: cohort must be a Cohort (e.g. cohort.subset(split.train)), "
+                f"got {type(cohort).__name__}."
+            )
         import torch  # noqa: F401  (loaded first, so one_thread pins its threads too)
 
         with one_thread():

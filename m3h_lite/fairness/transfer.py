@@ -20,7 +20,17 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from ..hospital.cohort import Cohort
-from .shortcuts import SHORTCUT_ATTRIBUTE, ModelSpec, bootstrap_correlation, measure_model
+from ..validation import expect_type, shown
+from .audit import attribute_groups
+from .shortcuts import (
+    SHORTCUT_ATTRIBUTE,
+    ModelSpec,
+    bootstrap_correlation,
+    check_results,
+    check_run,
+    check_specs,
+    measure_model,
+)
 
 
 def default_transfer_family() -> list[ModelSpec]:
@@ -99,9 +109,17 @@ def run_transfer_family(
     """
     from tqdm.auto import tqdm
 
-    specs = list(default_transfer_family() if specs is None else specs)
-    if not specs:
-        raise ValueError("Give at least one ModelSpec.")
+    specs = check_specs("run_transfer_family", specs, default_transfer_family)
+    check_run("run_transfer_family", against=against, seed=seed, progress=progress)
+    if new_site is not None:
+        expect_type(
+            new_site,
+            Cohort,
+            owner="run_transfer_family",
+            name="new_site",
+            what="None or a Cohort",
+            fix="e.g. generate_cohort(..., sites=['river']).",
+        )
     train, val, id_test, ood_test = site_splits(cohort, test_site=test_site, seed=seed)
     if new_site is not None:
         trained_at = set(train.groups["site"].astype(str))
@@ -135,6 +153,12 @@ def run_transfer_family(
 
 def transfer_correlations(results: pd.DataFrame, **options: Any) -> pd.DataFrame:
     """ID-vs-OOD correlation of the gap and of AUROC across the family, with bootstrap CIs."""
+    check_results(
+        "transfer_correlations",
+        results,
+        ("id_gap", "ood_gap", "id_auroc", "ood_auroc"),
+        "run_transfer_family()",
+    )
     return pd.DataFrame(
         {
             metric: bootstrap_correlation(
@@ -160,9 +184,7 @@ def compare_selection_rules(results: pd.DataFrame) -> pd.DataFrame:
     family's median OOD gap as a reference.
     """
     required = {"model", "encoding", "id_gap", "ood_gap", "id_auroc", "ood_auroc"}
-    missing = required - set(results.columns)
-    if missing:
-        raise KeyError(f"results lack columns {sorted(missing)}; use run_transfer_family().")
+    check_results("compare_selection_rules", results, required, "run_transfer_family()")
     rows = {}
     for rule, (column, smaller) in SELECTION_RULES.items():
         pick = results[column].idxmin() if smaller else results[column].idxmax()
@@ -228,6 +250,11 @@ def select_mitigation(
     from tqdm.auto import tqdm
 
     grid = MITIGATION_GRID if grid is None else grid
+    if not isinstance(grid, dict) or not all(isinstance(v, list | tuple) for v in grid.values()):
+        raise TypeError(
+            "select_mitigation: grid must be a dict method -> list of option dicts, e.g. "
+            f"{{'erm': [{{}}], 'groupdro': [{{'eta': 0.1}}]}}, got {shown(grid)}."
+        )
     if "erm" not in grid or len(grid) < 2:
         raise ValueError("grid needs the 'erm' baseline and at least one mitigation method.")
     if not train_seeds:
@@ -236,7 +263,13 @@ def select_mitigation(
         raise KeyError(
             f"protect={protect!r} is not a group column; use one of {list(cohort.groups)}."
         )
+    if isinstance(audit, str) or not isinstance(audit, tuple | list) or len(audit) != 2:
+        raise ValueError(
+            f"select_mitigation: audit must be an (attribute, value) pair such as "
+            f"('race_ethnicity', 'Black') (value None compares every group), got {audit!r}."
+        )
     audit_attribute, audit_value = audit
+    attribute_groups(cohort, audit_attribute, value=audit_value)  # refuses unknown names now
     train, val, id_test, _ = site_splits(cohort, test_site=test_site, seed=seed)
     jobs = [(m, opts, s) for m, values in grid.items() for opts in values for s in train_seeds]
     rows = []
@@ -275,6 +308,12 @@ def select_mitigation(
 
 def mitigation_effect(results: pd.DataFrame) -> pd.DataFrame:
     """Mean ID and OOD gap (and AUROC) per training algorithm."""
+    check_results(
+        "mitigation_effect",
+        results,
+        ("method", "id_gap", "ood_gap", "id_auroc_gap", "ood_auroc_gap", "id_auroc", "ood_auroc"),
+        "run_transfer_family()",
+    )
     return (
         results.groupby("method", sort=False)[
             ["id_gap", "ood_gap", "id_auroc_gap", "ood_auroc_gap", "id_auroc", "ood_auroc"]

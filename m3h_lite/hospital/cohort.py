@@ -194,8 +194,19 @@ class Cohort:
         return self.labels if against == "recorded" else self.truth.labels
 
     def subset(self, rows: np.ndarray | list[int] | slice) -> Cohort:
-        """The same cohort restricted to some patients (positions or a boolean mask)."""
+        """The same cohort restricted to some patients (positions or a boolean mask).
+
+        A boolean pandas Series (``cohort.groups["sex"] == "F"``) is matched to the patients
+        by its index, never by its row order; one indexed by other patients is refused.
+        """
+        if isinstance(rows, pd.Series) and rows.dtype == bool:
+            rows = self._aligned_mask(rows)
         rows = np.arange(len(self))[rows] if isinstance(rows, slice) else np.asarray(rows)
+        if rows.ndim != 1:
+            raise TypeError(
+                f"Row positions must be a 1-D list, array or boolean mask, got an array of "
+                f"shape {rows.shape}. Wrap one position in a list: subset([5])."
+            )
         if rows.dtype == bool:
             if len(rows) != len(self):
                 raise ValueError(
@@ -232,6 +243,20 @@ class Cohort:
             labels=take(self.labels),
             groups=take(self.groups),
             truth=truth,
+        )
+
+    def _aligned_mask(self, mask: pd.Series) -> np.ndarray:
+        ids = self.patient_ids
+        if mask.index.equals(ids) or (
+            isinstance(mask.index, pd.RangeIndex) and mask.index.equals(pd.RangeIndex(len(ids)))
+        ):
+            return mask.to_numpy()
+        if len(mask) == len(ids) and mask.index.is_unique and set(mask.index) == set(ids):
+            return mask.reindex(ids).to_numpy()
+        raise ValueError(
+            f"Cohort.subset: the boolean mask is a Series whose index is not this cohort's "
+            f"patient ids (first: {list(mask.index[:3])} vs {list(ids[:3])}). Build the mask "
+            "from this cohort (e.g. cohort.groups['sex'] == 'F'), or pass a plain array."
         )
 
     def reference_flags(self) -> pd.DataFrame:

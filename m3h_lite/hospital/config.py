@@ -89,7 +89,13 @@ class SiteSpec:
 
     def __post_init__(self) -> None:
         owner = f"SiteSpec({self.name!r})"
-        validate(
+        if not isinstance(self.name, str):
+            raise TypeError(
+                f"{owner}: name must be a short id string (e.g. 'north'), got {self.name!r}."
+            )
+        if not self.name.strip():
+            raise ValueError(f"{owner}: name must be a non-empty id string (e.g. 'north').")
+        numbers = validate(
             owner,
             {f.name: getattr(self, f.name) for f in dataclasses.fields(self)},
             {
@@ -103,15 +109,24 @@ class SiteSpec:
                 "scanner_blur": Interval(float, 0, 0.25),
             },
         )
+        # A frozen dataclass keeps what it was given: store the checked, normalised values
+        # (Python floats, tuples), so numpy scalars and lists save to JSON and compare equal.
+        for name, value in numbers.items():
+            object.__setattr__(self, name, value)
         for name, size in (("race_mix", len(RACES)), ("phenotype_weights", N_PHENOTYPES)):
-            weights = np.asarray(getattr(self, name), dtype=float)
+            given = getattr(self, name)
+            rule = f"{owner}: {name} must be {size} non-negative finite weights, got {given!r}."
+            if isinstance(given, str | bytes | dict):
+                raise TypeError(rule)
+            try:
+                weights = np.asarray(given, dtype=float)
+            except (TypeError, ValueError):
+                raise TypeError(rule) from None
             if weights.shape != (size,) or not np.isfinite(weights).all() or (weights < 0).any():
-                raise ValueError(
-                    f"{owner}: {name} must be {size} non-negative finite weights, got "
-                    f"{getattr(self, name)!r}."
-                )
+                raise ValueError(rule)
             if weights.sum() <= 0:
                 raise ValueError(f"{owner}: {name} must not be all zero.")
+            object.__setattr__(self, name, tuple(float(w) for w in weights))
         if not abs(sum(self.race_mix) - 1) < 1e-6:
             raise ValueError(
                 f"{owner}: race_mix must sum to 1 (probabilities over {RACES}), "

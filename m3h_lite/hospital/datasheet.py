@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..validation import expect_type
 from .cohort import Cohort
 from .config import FACTORS, MISSINGNESS_MAX_FACTOR, SHORTCUT_MAX_GRAY
 from .notes import MENTION_IF_PRESENT, NEGATE_IF_ABSENT, SYMPTOMS
@@ -40,6 +41,7 @@ def _weights(weights: dict[str, float]) -> str:
 
 def datasheet_markdown(cohort: Cohort) -> str:
     """The datasheet of ``cohort`` as Markdown text."""
+    expect_type(cohort, Cohort, owner="datasheet_markdown", name="cohort", what="a Cohort")
     cfg = cohort.config
     b = cfg.biases
     tasks = cohort.tasks.to_frame()

@@ -9,12 +9,12 @@ Introduced in notebook 01.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..validation import Flag, Interval, validate
+from ..validation import Flag, Interval, as_name_list, shown, validate
 from .cohort import GROUP_COLUMNS, Cohort, Truth
 from .config import ATTRIBUTE_VALUES, DEFAULT_SITES, BiasConfig, CohortConfig, SiteSpec
 from .images import simulate_images
@@ -69,25 +69,57 @@ def _check_memory(n_patients: int, image_size: int, n_hours: int) -> None:
         )
 
 
-def _check_groups(name: str, groups: dict[str, Sequence[str]]) -> None:
+def _check_groups(name: str, groups: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """The groups, checked, with each attribute's values as a tuple (one name may be a string)."""
+    if not isinstance(groups, Mapping):
+        raise TypeError(
+            f"generate_cohort: {name} must be a mapping attribute -> values, e.g. "
+            f"{{'race_ethnicity': ('Black',)}}, got {shown(groups)}."
+        )
+    checked = {}
     for attribute, values in groups.items():
         if attribute not in ATTRIBUTE_VALUES:
             raise ValueError(
                 f"{name}: unknown attribute {attribute!r}; use one of {list(ATTRIBUTE_VALUES)}."
             )
+        values = as_name_list(
+            values, owner="generate_cohort", name=f"{name}[{attribute!r}]", allow_empty=True
+        )
         bad = [v for v in values if v not in ATTRIBUTE_VALUES[attribute]]
         if bad:
             raise ValueError(
                 f"{name}: unknown {attribute} value(s) {bad}; "
                 f"use some of {list(ATTRIBUTE_VALUES[attribute])}."
             )
+        checked[attribute] = tuple(values)
+    return checked
+
+
+def _check_shortcut_group(group: object) -> tuple[str, str]:
+    if (
+        isinstance(group, str)
+        or not isinstance(group, Iterable)
+        or len(pair := tuple(group)) != 2
+        or not all(isinstance(part, str) for part in pair)
+    ):
+        raise ValueError(
+            f"generate_cohort: shortcut_group must be an (attribute, value) pair such as "
+            f"('race_ethnicity', 'Black'), got {group!r}."
+        )
+    _check_groups("shortcut_group", {pair[0]: (pair[1],)})
+    return pair
 
 
 def _resolve_sites(sites: Sequence[str | SiteSpec] | None) -> tuple[SiteSpec, ...]:
     if sites is None:
         return DEFAULT_SITES
-    if isinstance(sites, str):
+    if isinstance(sites, str | SiteSpec):
         sites = [sites]
+    if not isinstance(sites, Iterable) or isinstance(sites, Mapping):
+        raise TypeError(
+            f"generate_cohort: sites must be None, a site name or a list of site names / "
+            f"SiteSpec objects, got {shown(sites)}."
+        )
     known = {s.name: s for s in DEFAULT_SITES}
     resolved = []
     for site in sites:
@@ -160,6 +192,11 @@ def generate_cohort(
         checked[k] for k in ("n_patients", "seed", "image_size", "n_hours")
     )
     _check_memory(n_patients, image_size, n_hours)
+    if biases is not None and not isinstance(biases, BiasConfig):
+        raise TypeError(
+            f"generate_cohort: biases must be None or a BiasConfig, got {shown(biases)}. "
+            "Use bias_off=True to switch every planted bias off."
+        )
     biases = biases or BiasConfig()
     overrides = {
         k: _check_strength(k, v)
@@ -171,11 +208,17 @@ def generate_cohort(
         if v is not None
     }
     biases = dataclasses.replace(biases, **overrides)
-    for name in ("underdiagnosis", "image_shortcut", "missingness"):
-        _check_strength(name, getattr(biases, name))
-    _check_groups("underdiagnosis_groups", biases.underdiagnosis_groups)
-    _check_groups("missingness_groups", biases.missingness_groups)
-    _check_groups("shortcut_group", {biases.shortcut_group[0]: (biases.shortcut_group[1],)})
+    # Normalised values (floats, tuples) are stored, so the configuration saves to JSON.
+    biases = dataclasses.replace(
+        biases,
+        **{
+            name: _check_strength(name, getattr(biases, name))
+            for name in ("underdiagnosis", "image_shortcut", "missingness")
+        },
+        underdiagnosis_groups=_check_groups("underdiagnosis_groups", biases.underdiagnosis_groups),
+        missingness_groups=_check_groups("missingness_groups", biases.missingness_groups),
+        shortcut_group=_check_shortcut_group(biases.shortcut_group),
+    )
     if bias_off:
         biases = biases.off()
     config = CohortConfig(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..validation import expect_type
 from .cohort import Cohort
 
 DEMOGRAPHICS: tuple[str, ...] = ("site", "age", "sex", "race_ethnicity", "insurance")
@@ -25,6 +26,7 @@ def reference_flags(cohort: Cohort) -> pd.DataFrame:
     Uses the reference ranges in ``cohort.feature_info``; a missing value (test not ordered)
     gets no flag. The same as :meth:`Cohort.reference_flags`.
     """
+    expect_type(cohort, Cohort, owner="reference_flags", name="cohort", what="a Cohort")
     return cohort.reference_flags()
 
 
@@ -100,6 +102,7 @@ def patient_record(cohort: Cohort, patient: str | int) -> PatientRecord:
     cohort : the cohort to read.
     patient : patient id (``"P000001"``) or row position (``0``).
     """
+    expect_type(cohort, Cohort, owner="patient_record", name="cohort", what="a Cohort")
     row = patient_position(cohort, patient)
     pid = str(cohort.patient_ids[row])
     info = cohort.feature_info

@@ -12,12 +12,15 @@ import io
 import json
 import os
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .cohort import GROUP_COLUMNS, Cohort, Truth
+from ..validation import Flag, expect_type, validate
+from .cohort import GROUP_COLUMNS, TRUTH_ARRAYS, Cohort, Truth
 from .config import INSURANCES, RACES, SEXES, CohortConfig, age_bands
 from .tabular import feature_info
 from .tasks import DIAGNOSES, DISPOSITIONS, PHENOTYPES, default_registry
@@ -80,7 +83,19 @@ def _write_npz(arrays: dict[str, np.ndarray], path: Path) -> None:
 
 
 def save_cohort(cohort: Cohort, folder: str | Path) -> Path:
-    """Write a cohort to ``folder`` (created if needed) with a checksum manifest."""
+    """Write a cohort to ``folder`` (created if needed) with a checksum manifest.
+
+    Only a whole generated cohort can be saved: its ``config`` must describe its patients
+    (a subset made with :meth:`Cohort.subset` would be refused when loaded).
+    """
+    expect_type(cohort, Cohort, owner="save_cohort", name="cohort", what="a Cohort")
+    expect_type(folder, str | os.PathLike, owner="save_cohort", name="folder", what="a folder path")
+    if len(cohort) != cohort.config.n_patients:
+        raise ValueError(
+            f"save_cohort: cohort is a subset ({len(cohort)} of the {cohort.config.n_patients} "
+            "patients its configuration generates), which could not be loaded back. Save the "
+            f"whole cohort, or generate one of this size: generate_cohort({len(cohort)}, ...)."
+        )
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.json").write_text(
@@ -158,6 +173,15 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
         return {name: data[name] for name in data.files}
 
 
+def _read_arrays(folder: Path, name: str, required: tuple[str, ...]) -> dict[str, np.ndarray]:
+    with _reading(folder, name):
+        arrays = _read_npz(folder / name)
+    missing = [a for a in required if a not in arrays]
+    if missing:
+        raise CohortFileError(f"{name} has no array(s) {missing}. {_FIX_HINT}")
+    return arrays
+
+
 def _check_label_domains(frame: pd.DataFrame, registry, where: str) -> None:
     """Every label lies in its task's domain: 0/1, a known class, or a positive number."""
     for task in registry:
@@ -226,19 +250,59 @@ def load_cohort(path: str | Path | None = None, *, verify: bool = True) -> Cohor
 
     Checksums are verified first (``verify=False`` skips that, for speed on trusted copies).
     """
+    if path is not None:
+        expect_type(
+            path,
+            str | os.PathLike,
+            owner="load_cohort",
+            name="path",
+            what="None or a folder path",
+            fix="None loads the shipped cohort.",
+        )
+    verify = validate("load_cohort", {"verify": verify}, {"verify": Flag()})["verify"]
     folder = Path(path) if path is not None else default_data_dir()
     if not folder.is_dir():
         raise CohortFileError(f"No cohort folder at {folder}. {_FIX_HINT}")
     if verify:
         verify_checksums(folder)
-    meta = json.loads((folder / "config.json").read_text())
-    if meta.get("format_version") != FORMAT_VERSION:
+    with _reading(folder, "the cohort files"):
+        return _load(folder)
+
+
+@contextmanager
+def _reading(folder: Path, name: str) -> Iterator[None]:
+    """Turn an error while reading ``name`` into a :class:`CohortFileError` naming the file.
+
+    A file that passed its checksum (or was not verified) but does not hold what this version
+    writes must say which file is wrong, never raise a bare KeyError from deep in pandas.
+    """
+    try:
+        yield
+    except CohortFileError:
+        raise
+    except (KeyError, ValueError, TypeError, IndexError, OSError, zipfile.BadZipFile) as error:
         raise CohortFileError(
-            f"{folder} holds format version {meta.get('format_version')}, this m3h_lite reads "
-            f"version {FORMAT_VERSION}. {_FIX_HINT}"
-        )
-    config = CohortConfig.from_dict(meta["config"])
-    tabular = _read_csv(folder / "tabular.csv.gz")
+            f"{name} in {folder} could not be read as this version's cohort format "
+            f"({type(error).__name__}: {error}). {_FIX_HINT}"
+        ) from error
+
+
+def _load(folder: Path) -> Cohort:
+    with _reading(folder, "config.json"):
+        meta = json.loads((folder / "config.json").read_text())
+        if not isinstance(meta, dict):
+            raise ValueError("the top level is not a JSON object")
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise CohortFileError(
+                f"{folder} holds format version {meta.get('format_version')}, this m3h_lite "
+                f"reads version {FORMAT_VERSION}. {_FIX_HINT}"
+            )
+        config = CohortConfig.from_dict(meta["config"])
+    with _reading(folder, "tabular.csv.gz"):
+        tabular = _read_csv(folder / "tabular.csv.gz")
+    missing = [c for c in ("site", "sex", "race_ethnicity", "insurance", "age") if c not in tabular]
+    if missing:
+        raise CohortFileError(f"tabular.csv.gz has no column(s) {missing}. {_FIX_HINT}")
     site_names = [s.name for s in config.sites]
     for column, categories in (
         ("site", site_names),
@@ -259,14 +323,21 @@ def load_cohort(path: str | Path | None = None, *, verify: bool = True) -> Cohor
     groups["site"] = tabular["site"]
     groups = groups[list(GROUP_COLUMNS)]
     ids = tabular.index
-    signals = _read_npz(folder / "signals.npz")
-    arrays = _read_npz(folder / "truth.npz")
+    signals = _read_arrays(folder, "signals.npz", ("timeseries_tenths", "images"))
+    arrays = _read_arrays(folder, "truth.npz", tuple(TRUTH_ARRAYS))
     registry = default_registry()
-    tables = {
-        "labels.csv.gz": _read_csv(folder / "labels.csv.gz"),
-        "true_labels.csv.gz": _read_csv(folder / "true_labels.csv.gz"),
-        "notes.csv.gz": _read_csv(folder / "notes.csv.gz"),
-    }
+    tables = {}
+    for name in ("labels.csv.gz", "true_labels.csv.gz", "notes.csv.gz"):
+        with _reading(folder, name):
+            tables[name] = _read_csv(folder / name)
+    notes = tables["notes.csv.gz"]
+    texts = notes["note"] if "note" in notes else pd.Series(np.nan, index=notes.index)
+    not_text = int((~texts.map(lambda v: isinstance(v, str))).sum())
+    if not_text:
+        raise CohortFileError(
+            f"notes.csv.gz: {not_text} patient(s) have no note (one text per patient in a "
+            f"'note' column). {_FIX_HINT}"
+        )
     _check_shapes(config, ids, tables, signals, arrays)
     for name in ("labels.csv.gz", "true_labels.csv.gz"):
         _check_label_domains(tables[name], registry, name)
