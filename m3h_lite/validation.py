@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "MITIGATION_HOOKS",
+    "check_mitigation",
     "Constraint",
     "Flag",
     "Interval",
@@ -276,3 +278,23 @@ def align_pandas(values: Mapping[str, Any], *, owner: str) -> dict[str, Any]:
                 "patients (pandas ones are matched by index), or plain arrays in one order."
             )
     return out
+
+
+MITIGATION_HOOKS: tuple[str, ...] = (
+    "attribute",
+    "reset",
+    "sampling_weights",
+    "reduce",
+    "adversary_loss",
+)
+"""What a mitigation object offers the loop (see ``fairness/mitigation.py``)."""
+
+
+def check_mitigation(owner: str, mitigation: Any) -> Any:
+    """``mitigation`` itself if it is ``None`` or offers every hook; a clear error if not."""
+    if mitigation is not None and not all(hasattr(mitigation, h) for h in MITIGATION_HOOKS):
+        raise TypeError(
+            f"{owner}: mitigation must be None or a mitigation object such as "
+            f"m3h.GroupDRO(attribute='sex'), got {mitigation!r}."
+        )
+    return mitigation

@@ -18,7 +18,14 @@ from sklearn.exceptions import NotFittedError
 
 from ..hospital.cohort import Cohort
 from ..numerics import one_thread
-from ..validation import Constraint, Flag, Interval, as_name_list, validate
+from ..validation import (
+    Constraint,
+    Flag,
+    Interval,
+    as_name_list,
+    check_mitigation,
+    validate,
+)
 
 IMAGE_TASKS: tuple[str, ...] = (
     "heart_failure",
@@ -94,13 +101,7 @@ class SmallNet:
         settings = validate("SmallNet", locals(), self._parameter_constraints)
         for name, value in settings.items():
             setattr(self, name, value)
-        hooks = ("attribute", "reset", "sampling_weights", "reduce", "adversary_loss")
-        if mitigation is not None and not all(hasattr(mitigation, h) for h in hooks):
-            raise TypeError(
-                f"SmallNet: mitigation must be None or a mitigation object such as "
-                f"m3h.GroupDRO(attribute='sex'), got {mitigation!r}."
-            )
-        self.mitigation = mitigation
+        self.mitigation = check_mitigation("SmallNet", mitigation)
         self._net = None
 
     def __repr__(self) -> str:

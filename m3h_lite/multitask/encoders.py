@@ -16,6 +16,7 @@ end to end. Introduced in notebook 04.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -35,9 +36,12 @@ can still learn them from the other modalities."""
 
 def check_modalities(modalities: Any) -> tuple[str, ...]:
     """Validate modality names (a string or a sequence of them)."""
-    if isinstance(modalities, str):
-        modalities = (modalities,)
-    modalities = tuple(modalities)
+    if isinstance(modalities, Mapping) or not isinstance(modalities, (str, Iterable)):
+        raise TypeError(
+            f"modalities must be a list of names from {MODALITIES} (or one name), "
+            f"got {modalities!r}."
+        )
+    modalities = (modalities,) if isinstance(modalities, str) else tuple(modalities)
     if not modalities:
         raise ValueError(f"Choose at least one modality from {MODALITIES}.")
     unknown = [m for m in modalities if m not in MODALITIES]

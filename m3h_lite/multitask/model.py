@@ -41,6 +41,7 @@ from ..validation import (
     NoneOr,
     Options,
     as_name_list,
+    check_mitigation,
     validate,
 )
 from .attention import TaskAttention
@@ -188,7 +189,7 @@ class M3HModel:
         )
         for name, value in settings.items():
             setattr(self, name, value)
-        self.mitigation = mitigation
+        self.mitigation = check_mitigation("M3HModel", mitigation)
         self.network_: M3HNetwork | None = None
 
     def __repr__(self) -> str:
