@@ -318,10 +318,13 @@ def _ece_unchecked(y: np.ndarray, p: np.ndarray, n_bins: int = 10) -> float:
 # ----------------------------------------------------------------------------------------
 
 
-def bootstrap_interval(draws: Any, estimate: float, *, level: float = 0.95) -> tuple[float, float]:
-    """Bias-corrected percentile interval of bootstrap ``draws`` around ``estimate``.
+def bootstrap_interval(
+    draws: Any, estimate: float | None = None, *, level: float = 0.95
+) -> tuple[float, float]:
+    """Percentile interval of bootstrap ``draws``; bias-corrected around ``estimate`` if given.
 
-    A plain percentile interval of an upward-biased statistic (a max-min gap between
+    Without ``estimate``: the plain percentile interval, right for statistics without a
+    systematic bias (an AUROC, a correlation). With it: a plain percentile interval of an upward-biased statistic (a max-min gap between
     groups, a binned ECE) can lie entirely above its own point estimate. The bias
     correction (Efron 1981) shifts the percentiles by how far the estimate sits from the
     draws' median, so the interval contains the estimate whenever at least ``(1-level)/2``
@@ -334,7 +337,7 @@ def bootstrap_interval(draws: Any, estimate: float, *, level: float = 0.95) -> t
     if values.size == 0:
         return float("nan"), float("nan")
     alpha = (1 - level) / 2
-    if np.isnan(estimate):
+    if estimate is None or np.isnan(estimate):
         low, high = np.quantile(values, [alpha, 1 - alpha])
         return float(low), float(high)
     below = (np.mean(values < estimate) + 0.5 * np.mean(values == estimate)).clip(
@@ -352,11 +355,10 @@ def bootstrap_ci(
     seed: int = 0,
     ci: float = 0.95,
 ) -> tuple[float, float, int]:
-    """Bootstrap confidence interval of ``function(*arrays)`` over patients.
+    """Percentile bootstrap confidence interval of ``function(*arrays)`` over patients.
 
     Patients (rows) are resampled with replacement ``n_bootstrap`` times. Resamples on which
     the metric is undefined (e.g. no positive case left for a rare disease) are skipped.
-    The interval is bias-corrected around the point estimate (:func:`bootstrap_interval`).
 
     Returns
     -------
@@ -397,11 +399,7 @@ def bootstrap_ci(
             continue
     if not values:
         return float("nan"), float("nan"), 0
-    try:
-        estimate = float(function(*arrays))
-    except UndefinedMetricError:
-        estimate = float("nan")
-    low, high = bootstrap_interval(values, estimate, level=ci)
+    low, high = bootstrap_interval(values, level=ci)
     return low, high, len(values)
 
 

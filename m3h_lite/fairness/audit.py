@@ -487,6 +487,10 @@ class Audit:
         )
 
 
+BIASED_UPWARD: tuple[str, ...] = ("ece",)
+"""Per-group metrics whose bootstrap replicates sit above the estimate (binning noise)."""
+
+
 def bootstrap_metrics(
     y: np.ndarray,
     prob: np.ndarray,
@@ -503,9 +507,10 @@ def bootstrap_metrics(
     Patients are resampled within each group, so every replicate keeps the group sizes
     (unlike :func:`m3h_lite.evaluation.bootstrap_ci`, which resamples all patients for one
     number; here a small group must not vanish from a replicate).
-    Bounds are bias-corrected around the point estimates
-    (:func:`~m3h_lite.evaluation.bootstrap_interval`): a max-min gap is biased upwards, and
-    plain percentiles of its replicates can exclude the gap itself.
+    Gaps and ECE bounds are bias-corrected around their point estimates
+    (:func:`~m3h_lite.evaluation.bootstrap_interval`): a max-min gap and a binned ECE are
+    biased upwards, and plain percentiles of their replicates can exclude the point estimate
+    itself. The other metrics get plain percentile bounds.
     Returns (table bounds, gap bounds) with ``<metric>_low``/``_high`` columns.
     """
     estimates = subgroup_metrics(
@@ -536,7 +541,9 @@ def bootstrap_metrics(
         {
             f"{metric}_{side}": [
                 bootstrap_interval(
-                    stacked.xs(name, level=1)[metric], estimates.at[name, metric], level=level
+                    stacked.xs(name, level=1)[metric],
+                    estimates.at[name, metric] if metric in BIASED_UPWARD else None,
+                    level=level,
                 )[i]
                 for name in estimates.index
             ]

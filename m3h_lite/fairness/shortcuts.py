@@ -206,7 +206,7 @@ def bootstrap_correlation(
     seed: int = 0,
     level: float = 0.95,
 ) -> dict[str, float]:
-    """Pearson correlation with a bias-corrected bootstrap interval (resampling models)."""
+    """Pearson correlation with a percentile bootstrap interval (resampling models)."""
     settings = validate(
         "bootstrap_correlation",
         {"n_bootstrap": n_bootstrap, "seed": seed, "level": level},
@@ -245,7 +245,7 @@ def bootstrap_correlation(
         rows = rng.integers(0, len(x), len(x))
         if x[rows].std() > 0 and y[rows].std() > 0:
             draws.append(np.corrcoef(x[rows], y[rows])[0, 1])
-    low, high = bootstrap_interval(draws, r, level=level)
+    low, high = bootstrap_interval(draws, level=level)
     return {"r": r, "low": low, "high": high, "n_models": len(x)}
 
 
