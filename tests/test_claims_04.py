@@ -172,3 +172,18 @@ def test_no_model_beats_the_ceiling_on_average(comparison):
     _, _, test, multi, _ = comparison("shipped")
     results = multi.evaluate(test, metrics=["auroc"])
     assert results["value"].mean() < results["ceiling"].mean(), results[["value", "ceiling"]]
+
+
+@pytest.mark.parametrize("key", WORLDS)
+def test_training_loss_keeps_falling_while_the_validation_loss_turns_up(comparison, key):
+    says("04", "The training loss tends to keep falling")
+    says("04", "it can start to rise once the network learns the quirks of its own patients")
+    says("04", "Up to the marked epoch both losses fall")
+    says("04", "After it, the training loss goes on falling but the validation loss rises again")
+    says("04", "Training went on past the marked epoch")
+    h = comparison(key)[3].history_
+    low, last = h.best_epoch, len(h.val_loss) - 1
+    losses = f"{key}: best epoch {low + 1} of {last + 1}; train {h.train_loss}, val {h.val_loss}"
+    assert h.train_loss[last] < h.train_loss[low] < h.train_loss[0], losses
+    assert h.val_loss[low] == min(h.val_loss) < h.val_loss[0], losses
+    assert last > low and h.val_loss[last] > h.val_loss[low], losses

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import m3h_lite as m3h
 from m3h_lite.plots import multitask as plots
@@ -39,3 +40,29 @@ def test_heatmaps_and_tim_figure():
     assert ax.get_title() == "Task attention"
     sweep = pd.DataFrame({"mean": [0.8, 0.81]}, index=[0.0, 1.0])
     assert plots.alpha_sweep(sweep).get_xlabel().startswith("alpha")
+
+
+def test_learning_curves_mark_the_best_epoch():
+    from m3h_lite.multitask.training import History
+
+    history = History(
+        train_loss=[9.0, 4.0, 3.0, 2.5, 2.0, 1.5],
+        val_loss=[9.5, 4.5, 3.4, 3.2, 3.3, 3.6],
+        best_epoch=3,
+        task_best_epoch=[2, 3, 4],
+    )
+    ax = plots.learning_curves(history)
+    assert len(ax.lines) == 5  # training, validation, best-epoch line, its legend key, ticks
+    assert ax.lines[2].get_xdata()[0] == 4  # epochs are counted from 1
+    assert list(ax.lines[-1].get_xdata()) == [3, 4, 5]
+    assert ax.get_ylim()[1] == pytest.approx(1.5 * 3.2)  # the first epochs run off the top
+    assert "epoch 4" in ax.get_legend().get_texts()[2].get_text()
+
+    class Fitted:  # a fitted model may be passed instead of its history
+        history_ = History(val_loss=[1.0, 0.9], best_epoch=1, task_best_epoch=[1])
+
+    ax = plots.learning_curves(Fitted())
+    assert len(ax.lines) == 3  # no training loss given, one task: no ticks
+
+    with pytest.raises(ValueError, match="fitted model"):
+        plots.learning_curves(History())

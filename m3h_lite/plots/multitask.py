@@ -113,3 +113,61 @@ def tim_vs_truth(tim: pd.DataFrame, truth: pd.DataFrame, *, attention: pd.DataFr
 def cluster_crosstab(table: pd.DataFrame, *, ax=None):
     """Heatmap of a cluster x true-phenotype contingency table."""
     return _heatmap(table, ax=ax, title="Clusters vs true phenotypes", cmap="Purples")
+
+
+def learning_curves(history, *, ax=None):
+    """Training and validation loss per epoch of a fitted model, its best epoch marked.
+
+    ``history`` is a fitted ``M3HModel``'s ``history_`` (or the fitted model itself). The
+    losses are summed over the model's tasks; the dashed line marks the epoch of the lowest
+    validation loss (whose weights the model keeps), and the ticks along the bottom the best
+    epoch of each task (per-task early stopping). Epochs are counted from 1. The first
+    epochs, when the loss is still far above its lowest, may run off the top so that the
+    part where the two curves part is readable.
+    """
+    history = getattr(history, "history_", history)
+    val = np.asarray(getattr(history, "val_loss", ()), dtype=float)
+    if val.size == 0:
+        raise ValueError(
+            "learning_curves needs a fitted model's history_ with validation losses; "
+            "fit the model first (e.g. M3HModel().fit(train, val_cohort=val))."
+        )
+    train = np.asarray(history.train_loss, dtype=float)
+    epochs = np.arange(1, len(val) + 1)
+    best = int(history.best_epoch) + 1
+    with style():
+        ax = _axes(ax, (5, 3.2))
+        if len(train) == len(val):
+            ax.plot(epochs, train, color=OKABE_ITO[0], label="training loss")
+        ax.plot(epochs, val, color=OKABE_ITO[1], lw=2, label="validation loss")
+        ax.axvline(best, color="black", ls="--", lw=0.8)
+        ax.scatter([best], [val[best - 1]], color="black", zorder=3, s=20)
+        ax.plot(
+            [],
+            [],
+            color="black",
+            ls="--",
+            lw=0.8,
+            marker="o",
+            ms=4,
+            label=f"lowest validation loss (epoch {best})",
+        )
+        task_best = np.asarray(getattr(history, "task_best_epoch", ()), dtype=int) + 1
+        if len(task_best) > 1:
+            ax.plot(
+                task_best,
+                np.full(len(task_best), 0.04),
+                "|",
+                ms=10,
+                color=OKABE_ITO[3],
+                transform=ax.get_xaxis_transform(),
+                label="best epoch of each task",
+            )
+        shown = np.concatenate([val, train]) if len(train) == len(val) else val
+        top = 1.5 * val.min()
+        if shown.max() > top:
+            ax.set_ylim(min(shown.min(), val.min()) * 0.9, top)
+        ax.set_xlabel("epoch (one pass through the training patients)")
+        ax.set_ylabel("loss, summed over tasks")
+        ax.legend(fontsize=8)
+    return ax
