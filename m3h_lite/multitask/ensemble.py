@@ -32,7 +32,7 @@ from ..hospital.cohort import Cohort
 from ..numerics import one_thread
 from ..validation import as_name_list
 from .model import M3HModel
-from .training import History, loss_weights, train_network
+from .training import History, train_network
 
 __all__ = ["StackedNetworks", "fit_single_task_models"]
 
@@ -139,20 +139,11 @@ def fit_single_task_models(
             first._tensors(val, device),
             torch.cat([m._targets(val, device) for m in models.values()], dim=1),
             kinds=[m.kinds_[0] for m in models.values()],
-            task_weights=np.concatenate(
-                [loss_weights(m.loss_weighting, m.kinds_, m.prevalences_) for m in models.values()]
-            ),
-            learn_uncertainty=first.loss_weighting == "uncertainty",
-            max_epochs=first.max_epochs,
-            patience=first.patience,
-            batch_size=first.batch_size,
-            lr=first.lr,
-            weight_decay=first.weight_decay,
-            seed=first.seed,
+            task_weights=np.concatenate([m._task_weights() for m in models.values()]),
             early_stopping="per_task",
             independent=True,
-            verbose=first.verbose,
             description=f"{len(names)} single-task networks",
+            **first._loop_settings(),
         )
         final = stacked.state_dict()
         for t, (model, network) in enumerate(zip(models.values(), networks, strict=True)):

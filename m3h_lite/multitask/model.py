@@ -273,21 +273,25 @@ class M3HModel:
             val_inputs,
             self._targets(val_cohort, device),
             kinds=self.kinds_,
-            task_weights=loss_weights(self.loss_weighting, self.kinds_, self.prevalences_),
-            learn_uncertainty=self.loss_weighting == "uncertainty",
-            max_epochs=self.max_epochs,
-            patience=self.patience,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-            seed=self.seed,
+            task_weights=self._task_weights(),
             early_stopping=self.early_stopping,
             mitigation=self.mitigation,
             group_ids=None if self.mitigation is None else self._group_ids(cohort),
             feature_dim=self.hidden,
-            verbose=self.verbose,
             description=f"M3H ({n} task{'s' * (n > 1)})",
+            **self._loop_settings(),
         )
+
+    def _task_weights(self) -> np.ndarray:
+        return loss_weights(self.loss_weighting, self.kinds_, self.prevalences_)
+
+    def _loop_settings(self) -> dict[str, Any]:
+        """The training-loop settings of ``train_network`` that are this model's options."""
+        names = ("max_epochs", "patience", "batch_size", "lr", "weight_decay", "seed", "verbose")
+        return {
+            "learn_uncertainty": self.loss_weighting == "uncertainty",
+            **{name: getattr(self, name) for name in names},
+        }
 
     def _fit_clustering(
         self, cohort: Cohort, train_inputs: dict[str, torch.Tensor]
