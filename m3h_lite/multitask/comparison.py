@@ -64,7 +64,6 @@ def fit_single_and_multitask(
     seed=budget_seed)`` instead of the whole training split.
     Returns ``(single, multitask)``, each a mapping task -> P(y=1) for the test patients.
     """
-    from .ensemble import fit_single_task_models
     from .model import M3HModel
 
     train = label_budget(train, n_train, seed=budget_seed)
@@ -89,12 +88,12 @@ def fit_single_and_multitask(
             proba = model.predict_proba(test)
             for t in tasks:
                 multi[t] += proba[t] / len(seeds)
-        # All single-task networks of this seed in one vectorised pass (identical to
-        # training them one by one; see multitask/ensemble.py).
-        alone = fit_single_task_models(
-            train, tasks=tasks, val_cohort=val, seed=seed, **model_kwargs
-        )
-        for t, model in alone.items():
+        # One after another: multitask/ensemble.py trains the same networks side by side
+        # (equal predictions), but with the CNN image encoder it is not faster on one core
+        # and holds every network's activations at once (measured in benchmarks/
+        # bench_ensemble.py), so the notebooks keep the lone runs.
+        for t in tasks:
+            model = M3HModel(tasks=[t], seed=seed, **model_kwargs).fit(train, val_cohort=val)
             single[t] += model.predict_proba(test)[t] / len(seeds)
     return single, multi
 

@@ -5,7 +5,10 @@ each trained on its diagnosis alone. Trained one after another, T diagnoses cost
 training loops, and with networks this small most of that time is Python overhead per
 mini-batch. Here the T networks' weights are stacked (``torch.func.stack_module_state``) and
 one batched call (``torch.func.vmap`` over ``functional_call``) runs all of them on the same
-mini-batch.
+mini-batch. Measured on one CPU core (``benchmarks/bench_ensemble.py``), the batched call
+is not yet faster than lone runs for these small networks (the convolutions dominate, and
+every network trains until the last one stops) and holds every network's activations at
+once, so notebook 04 still trains lone networks; the equality is what this module offers.
 
 Why this is the same as training them one by one: every network starts from the weights a
 lone run would draw (same seed), sees the same batches in the same order and the same
@@ -14,7 +17,7 @@ weight with any other. The summed loss's gradient with respect to network t's we
 network t's own gradient; Adam updates each weight on its own; and each network keeps the
 weights of its own best validation epoch and is finished when its own patience runs out
 (``train_network(independent=True)``). ``tests/test_ensemble.py`` checks that the
-predictions equal those of lone runs. Introduced in notebook 04.
+predictions equal those of lone runs. Not used by a notebook yet.
 """
 
 from __future__ import annotations
@@ -99,7 +102,7 @@ def fit_single_task_models(
     """One fitted ``M3HModel(tasks=[t], **options)`` per task, trained side by side.
 
     Equal to ``{t: M3HModel(tasks=[t], **options).fit(cohort, val_cohort=val_cohort)}`` (up
-    to the last digits of floating point) in a fraction of the time. ``options`` are
+    to the last digits of floating point). ``options`` are
     :class:`~m3h_lite.multitask.model.M3HModel`'s, validated there; every task must have a
     one-column output (binary or regression), and no mitigation is allowed (a mitigation
     couples the patients' losses, so the networks would no longer be independent).
