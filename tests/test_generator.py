@@ -251,3 +251,14 @@ def test_site_phenotype_weights_match_the_phenotypes():
     from m3h_lite.hospital.tasks import PHENOTYPES
 
     assert len(PHENOTYPES) == N_PHENOTYPES
+
+
+def test_a_cohort_too_big_for_memory_is_refused_before_allocating():
+    import tracemalloc
+
+    tracemalloc.start()
+    with pytest.raises(MemoryError, match=r"would need about [\d.]+ GB at its peak"):
+        m3h.generate_cohort(10**9)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 50e6  # refused from the estimate, not after filling memory

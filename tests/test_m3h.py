@@ -141,6 +141,16 @@ def test_joint_early_stopping_uses_one_epoch_for_every_task(tiny):
     np.testing.assert_allclose(_validation_bce(joint, val), history[epoch], rtol=1e-4)
 
 
+def test_a_saved_model_missing_a_task_snapshot_is_refused(per_task, tmp_path):
+    folder = per_task.save(tmp_path / "model")
+    weights = torch.load(folder / "weights.pt", weights_only=True)
+    dropped = next(k for k in weights if k.startswith("epoch_"))
+    del weights[dropped]
+    torch.save(weights, folder / "weights.pt")
+    with pytest.raises(ValueError, match="lacks the per-task weights"):
+        m3h.M3HModel.load(folder)
+
+
 def test_save_and_load_keeps_per_task_snapshots(tiny, per_task, tmp_path):
     loaded = m3h.M3HModel.load(per_task.save(tmp_path / "model"))
     assert sorted(loaded.snapshots_) == sorted(per_task.snapshots_)
