@@ -118,6 +118,9 @@ def versus(world):
             counts = pd.DataFrame(
                 {name: pd.Series(v).value_counts() for name, v in predicted.items()}
             )
+            correct = {
+                name: predicted[name] == predicted["recorded"] for name in ("classical", "shared")
+            }
             cache[key] = {
                 "table": table,
                 "days": test.labels["length_of_stay"].to_numpy(),
@@ -127,7 +130,7 @@ def versus(world):
                     "solo": solo.predict(test)["length_of_stay"],
                 },
                 "counts": counts.reindex(classes).fillna(0).astype(int),
-                "n_diagnoses": len(cohort.tasks.diagnoses),
+                "correct": correct,
             }
         return cache[key]
 
@@ -143,8 +146,8 @@ def test_the_ridge_regression_has_the_smaller_length_of_stay_error(versus, key):
     says("07", "Length of stay: the classical ridge regression wins.")
     says(
         "07",
-        "Its mean absolute error in days is smaller, here and on two fresh synthetic worlds "
-        "of the course's claims tests",
+        "Its mean absolute error in days is smaller, here and on two other synthetic hospitals "
+        "generated with different seeds (checked in the course's tests)",
     )
     says(
         "07", "for length of stay the classical ridge regression on log(days) has the smaller error"
@@ -159,30 +162,56 @@ def test_on_this_cohort_the_ridge_also_explains_more_of_the_variation(versus):
     assert r2["classical"] > r2["shared"], f"R² {dict(r2.round(3))}"
 
 
-def test_on_this_cohort_the_shared_model_is_more_accurate_with_about_the_same_macro_f1(versus):
+def test_on_this_cohort_the_shared_model_is_a_little_more_accurate_perhaps_by_chance(versus):
+    says("07", "On this cohort the shared model's accuracy is a little higher")
     says(
-        "07", "On this cohort the shared model is more accurate, but its macro-F1 is about the same"
+        "07",
+        "but the difference is small and comes from one training run scored on 800 test "
+        "patients, so it may be chance; its macro-F1 is about the same",
     )
-    says("07", "on this cohort the shared model buys disposition accuracy with the rare outcomes")
+    says(
+        "07",
+        "It predicts 'home' more often than the logistic regression, and home with services "
+        "and skilled nursing less often (the counts below).",
+    )
+    says(
+        "07",
+        "on this cohort the shared model predicts 'home' more often than the logistic regression "
+        "and home with services and skilled nursing less often (a slightly higher disposition "
+        "accuracy, the same macro-F1)",
+    )
+    says("07", "which fits a slightly higher accuracy with an unchanged macro-F1")
     result = versus("shipped")
     accuracy = _pair(result, "disposition", "accuracy")
     macro_f1 = _pair(result, "disposition", "macro_f1")
-    assert accuracy["shared"] > accuracy["classical"], f"accuracy {dict(accuracy.round(3))}"
+    assert 0 < accuracy["shared"] - accuracy["classical"] < 0.05, (
+        f"accuracy {dict(accuracy.round(3))}"
+    )
     assert abs(macro_f1["shared"] - macro_f1["classical"]) < 0.01, (
         f"macro-F1 {dict(macro_f1.round(3))}"
     )
+    # one run on 800 test patients: a paired bootstrap of the accuracy difference covers 0
+    correct = result["correct"]
+    for name in ("shared", "classical"):
+        assert np.isclose(correct[name].mean(), accuracy[name]), (name, accuracy)
+    difference = correct["shared"].astype(float) - correct["classical"]
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, len(difference), size=(2000, len(difference)))
+    low, high = np.quantile(difference[rows].mean(axis=1), [0.025, 0.975])
+    assert low < 0 < high, (low, high)
     counts = result["counts"]
-    rare = ["home_with_services", "skilled_nursing", "died"]
-    assert counts.loc[rare, "shared"].sum() < counts.loc[rare, "classical"].sum(), counts
+    assert counts.loc["home", "shared"] > counts.loc["home", "classical"], counts
+    for outcome in ("home_with_services", "skilled_nursing"):
+        assert counts.loc[outcome, "shared"] < counts.loc[outcome, "classical"], counts
 
 
 def test_the_phenotype_edge_of_this_cohort_does_not_hold_on_both_fresh_worlds(versus):
     says(
         "07",
-        "Its clusters agree somewhat better with the true phenotypes, but on the two fresh "
-        "worlds the edge did not hold on both",
+        "Its clusters agree somewhat better with the true phenotypes, but on the two other "
+        "hospitals the edge did not hold on both",
     )
-    says("07", "its phenotype edge did not hold on fresh worlds")
+    says("07", "its phenotype edge did not hold on both of the other synthetic hospitals")
     ari = {key: _pair(versus(key), "phenotype", "adjusted_rand") for key in WORLDS}
     edge = {key: float(a["shared"] - a["classical"]) for key, a in ari.items()}
     assert edge["shipped"] > 0, edge
@@ -192,11 +221,14 @@ def test_the_phenotype_edge_of_this_cohort_does_not_hold_on_both_fresh_worlds(ve
 @pytest.mark.parametrize("key", WORLDS)
 def test_a_network_for_length_of_stay_alone_also_loses_to_the_ridge(versus, key):
     says("07", "The network trained for length of stay alone also loses to the ridge")
-    says("07", "sharing the representation with 16 diagnoses")
+    says(
+        "07",
+        "so sharing one representation with the diagnoses, readmission and disposition does not "
+        "seem to be what costs the accuracy (one training run each)",
+    )
     result = versus(key)
     days, stays = result["days"], result["stays"]
     mae = {name: np.abs(p - days).mean() for name, p in stays.items()}
-    assert result["n_diagnoses"] == 16
     assert mae["solo"] > mae["ridge"], f"{key}: MAE {mae}"
     if key == "shipped":
         says("07", "and on this cohort it does worse than the shared model")
@@ -232,6 +264,70 @@ def test_the_ridge_is_centred_and_the_networks_over_predict_the_typical_stay(ver
         assert median_error[name] > max(0.15, median_error["ridge"]), (
             f"{key}: median errors {median_error}"
         )
+
+
+@pytest.mark.parametrize("key", WORLDS)
+def test_aiming_at_the_mean_stay_explains_only_a_small_part_of_the_gap(world, versus, key):
+    says("07", "This can explain only a small part of the gap: most of it is something else.")
+    says("07", "The skew of the first line is mostly between patients")
+    says(
+        "07",
+        "stays in this hospital vary little (by design), so each patient's mean stay lies only "
+        "a little above their median",
+    )
+    says(
+        "07",
+        "in this hospital the two lie close together for each patient, so this explains only a "
+        "small part of the network's larger error",
+    )
+    cohort = world(key)
+    expected = cohort.truth.expected_length_of_stay.to_numpy()
+    noise = np.log(cohort.labels["length_of_stay"].to_numpy() / expected)
+    assert np.log(expected).var() > 2 * noise.var(), (np.log(expected).var(), noise.var())
+    mean_over_median = float(np.exp(-np.median(noise)))
+    assert 1 < mean_over_median < 1.1, f"{key}: a patient's mean / median stay {mean_over_median}"
+    # even knowing each patient's expected stay, aiming at the mean instead of the median
+    # costs far less MAE than the network loses to the ridge
+    test = cohort.subset(m3h.split_patients(cohort, seed=0).test)
+    days = test.labels["length_of_stay"].to_numpy()
+    at_mean = test.truth.expected_length_of_stay.to_numpy()
+    at_median = at_mean / mean_over_median
+    cost = np.abs(at_mean - days).mean() - np.abs(at_median - days).mean()
+    mae = _pair(versus(key), "length_of_stay", "mae")
+    gap = mae["shared"] - mae["classical"]
+    assert 0 < cost < gap / 4, f"{key}: cost of aiming at the mean {cost:.3f}, gap {gap:.3f}"
+
+
+def test_the_truth_is_only_a_reference_for_macro_f1_and_mae(shipped):
+    says("07", "For macro-F1 and MAE it is only a reference, which a model can beat")
+    _, _, test = shipped
+    classes = list(test.tasks["disposition"].classes)
+    y = np.array([classes.index(v) for v in test.labels["disposition"]])
+    truth = test.truth.disposition_probabilities[classes].to_numpy()
+    rarer = truth / truth.mean(axis=0)  # favours the rare outcomes over the most probable
+    assert m3h.compute_metric("macro_f1", y, rarer) > m3h.compute_metric("macro_f1", y, truth)
+    days = test.labels["length_of_stay"].to_numpy()
+    mean = test.truth.expected_length_of_stay.to_numpy()
+    median = mean / np.exp(0.5 * np.log(days / mean).var())
+    assert m3h.compute_metric("mae", days, median) < m3h.compute_metric("mae", days, mean)
+
+
+@pytest.mark.parametrize("key", WORLDS)
+def test_picking_the_most_probable_class_favours_home_and_seldom_if_ever_death(world, key):
+    says("07", "it is the most likely single outcome, which picking the most probable class")
+    says(
+        "07",
+        "A model that always picks the most probable class will seldom, if ever, predict a "
+        "rare outcome such as death",
+    )
+    cohort = world(key)
+    test = cohort.subset(m3h.split_patients(cohort, seed=0).test)
+    classes = list(test.tasks["disposition"].classes)
+    picked = test.truth.disposition_probabilities[classes].to_numpy().argmax(axis=1)
+    recorded = test.labels["disposition"].to_numpy()
+    assert (picked == classes.index("home")).mean() > 0.5, np.bincount(picked)
+    died = classes.index("died")
+    assert (picked == died).mean() < min(0.01, (recorded == "died").mean()), np.bincount(picked)
 
 
 @pytest.mark.parametrize("key", WORLDS)
