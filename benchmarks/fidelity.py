@@ -5,14 +5,16 @@ patient split ``split_patients(seed=0)``:
 
 1. single-task (the same architecture trained on one diagnosis) versus multitask (task
    attention, alpha = 1, per-task early stopping) test AUROC per diagnosis, against
-   recorded and true labels, with win counts, at several label budgets (``--n-train``,
-   default 400 and 1,200: a seeded random subset of that many training patients,
-   ``m3h.label_budget``; validation and test patients unchanged). Each side's test
+   recorded and true labels, with win counts, at several label budgets (``--fractions``,
+   default the whole training split, half and a quarter of it; or ``--n-train`` in
+   patients: a seeded random subset, ``m3h.label_budget``; validation and test patients
+   unchanged). Each side's test
    probabilities are averaged over three training seeds (``--training-seeds``), the same
    small ensemble for single-task and multitask, because a rare diagnosis's AUROC moves by
    several points between seeds. The headline is the first budget; a label-budget table
-   lists wins and mean gain per budget and cohort, and their mean over the seeds other
-   than the shipped 2024;
+   lists wins, mean gain and the mean gains of the rarest and the commonest third of the
+   diagnoses per budget and cohort, and their mean over the seeds other than the shipped
+   2024;
 2. the pairwise TIM matrix on eight diagnoses (metric ``bayes_rank``: rank agreement of each
    score with the true probability; small models; the first ``--tim-train`` training
    patients, where sharing matters most; two training seeds averaged), and its Spearman
@@ -55,11 +57,18 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[2024, 1, 2, 3])
     parser.add_argument("--training-seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument(
+        "--fractions",
+        type=float,
+        nargs="+",
+        default=[1.0, 0.5, 0.25],
+        help="label budgets as fractions of the training split; the first is the headline",
+    )
+    parser.add_argument(
         "--n-train",
         type=int,
         nargs="+",
-        default=[400, 1200],
-        help="label budgets (training patients); the first is the headline",
+        default=None,
+        help="label budgets in training patients instead of --fractions (e.g. 400 1200)",
     )
     parser.add_argument("--budget-seed", type=int, default=0)
     parser.add_argument("--quiet", action="store_true", help="skip the per-task tables")
@@ -75,14 +84,15 @@ def main() -> None:
 
     summary, budgets = [], []
     pd.set_option("display.width", 160)
-    headline = args.n_train[0]
     for seed in args.seeds:
         start = time.perf_counter()
         cohort = load(seed)
         full_train, val, test = (cohort.subset(r) for r in m3h.split_patients(cohort, seed=0))
+        sizes = args.n_train or [round(f * len(full_train)) for f in args.fractions]
+        headline = sizes[0]
         extra = {} if args.hidden is None else {"hidden": args.hidden}
         row = {"cohort seed": seed}
-        for n_train in args.n_train:
+        for n_train in sizes:
             train = label_budget(full_train, n_train, seed=args.budget_seed)
             single, multi = fit_single_and_multitask(
                 train, val, test, seeds=args.training_seeds, verbose=False, **extra
@@ -94,6 +104,9 @@ def main() -> None:
                 budget[f"wins ({against})"] = int(wins.multitask_wins)
                 budget[f"win share ({against})"] = wins.win_share
                 budget[f"mean gain ({against})"] = wins.mean_gain
+                third = max(1, len(table) // 3)  # table is sorted rarest first
+                budget[f"gain, rarest third ({against})"] = table["gain"].iloc[:third].mean()
+                budget[f"gain, commonest third ({against})"] = table["gain"].iloc[-third:].mean()
                 if n_train == headline:
                     row[f"wins ({against})"] = f"{int(wins.multitask_wins)}/{int(wins.tasks)}"
                     row[f"win share ({against})"] = wins.win_share
@@ -141,7 +154,7 @@ def main() -> None:
 
     frame = pd.DataFrame(summary).set_index("cohort seed")
     others = frame.drop(index=2024, errors="ignore")
-    print(f"\n== summary (headline budget: {headline} training patients) ==")
+    print("\n== summary (headline budget: the first of --fractions / --n-train) ==")
     print(frame.round(3).to_string())
     if len(others):
         print("\nmean over the other seeds:")
