@@ -348,6 +348,22 @@ def bootstrap_interval(
     return float(min(low, estimate)), float(max(high, estimate))
 
 
+def bootstrap_settings(
+    owner: str, *, n_bootstrap: Any, seed: Any, level: Any, level_name: str = "level"
+) -> tuple[int, int, float]:
+    """The options every bootstrap takes, checked once: replicates, seed, coverage."""
+    settings = validate(
+        owner,
+        {"n_bootstrap": n_bootstrap, "seed": seed, level_name: level},
+        {
+            "n_bootstrap": Interval(int, 1, None),
+            "seed": Interval(int, 0, None),
+            level_name: Interval(float, 0, 1, closed="neither"),
+        },
+    )
+    return settings["n_bootstrap"], settings["seed"], settings[level_name]
+
+
 def bootstrap_ci(
     function: Callable[..., float],
     *arrays,
@@ -364,16 +380,9 @@ def bootstrap_ci(
     -------
     (low, high, n_used) : interval bounds and how many resamples were defined.
     """
-    settings = validate(
-        "bootstrap_ci",
-        {"n_bootstrap": n_bootstrap, "seed": seed, "ci": ci},
-        {
-            "n_bootstrap": Interval(int, 1, None),
-            "seed": Interval(int, 0, None),
-            "ci": Interval(float, 0, 1, closed="neither"),
-        },
+    n_bootstrap, seed, ci = bootstrap_settings(
+        "bootstrap_ci", n_bootstrap=n_bootstrap, seed=seed, level=ci, level_name="ci"
     )
-    n_bootstrap, seed, ci = settings["n_bootstrap"], settings["seed"], settings["ci"]
     if not callable(function):
         raise TypeError(
             f"bootstrap_ci: function must be callable (e.g. a metric f(y, p) -> float), "

@@ -224,6 +224,16 @@ def expect_type(
     return value
 
 
+def _by_index(values: pd.Series | pd.DataFrame, ids: pd.Index) -> np.ndarray | None:
+    """``values`` as an array in the order of ``ids`` if its index holds exactly ``ids``."""
+    index = values.index
+    if index.equals(ids):
+        return values.to_numpy()
+    if len(index) == len(ids) and index.is_unique and set(index) == set(ids):
+        return values.reindex(ids).to_numpy()
+    return None
+
+
 def aligned(values: Any, ids: pd.Index, *, owner: str, name: str) -> Any:
     """A pandas input in the order of ``ids`` (matched by its index), or refused.
 
@@ -234,13 +244,12 @@ def aligned(values: Any, ids: pd.Index, *, owner: str, name: str) -> Any:
     """
     if not isinstance(values, pd.Series | pd.DataFrame):
         return values
+    matched = _by_index(values, ids)
+    if matched is not None:
+        return matched
     index = values.index
-    if index.equals(ids):
-        return values.to_numpy()
     if isinstance(index, pd.RangeIndex) and index.equals(pd.RangeIndex(len(ids))):
         return values.to_numpy()
-    if len(index) == len(ids) and index.is_unique and set(index) == set(ids):
-        return values.reindex(ids).to_numpy()
     raise ValueError(
         f"{owner}: {name} is a pandas object whose index is not this cohort's patient ids "
         f"(first: {list(index[:3])} vs {list(ids[:3])}). Score the same patients "
@@ -266,12 +275,9 @@ def align_pandas(values: Mapping[str, Any], *, owner: str) -> dict[str, Any]:
         if not isinstance(value, pd.Series | pd.DataFrame):
             out[key] = value
             continue
-        index = value.index
-        if index.equals(ids):
-            out[key] = value.to_numpy()
-        elif len(index) == len(ids) and index.is_unique and set(index) == set(ids):
-            out[key] = value.reindex(ids).to_numpy()
-        else:
+        out[key] = _by_index(value, ids)
+        if out[key] is None:
+            index = value.index
             raise ValueError(
                 f"{owner}: {key} is a pandas object whose index does not match {reference}'s "
                 f"(first: {list(index[:3])} vs {list(ids[:3])}). Pass inputs on the same "

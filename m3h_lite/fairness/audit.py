@@ -501,6 +501,7 @@ def bootstrap_metrics(
     n_bootstrap: int,
     seed: int = 0,
     level: float = 0.95,
+    estimates: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Bias-corrected bootstrap bounds of every per-group metric and every gap.
 
@@ -511,11 +512,14 @@ def bootstrap_metrics(
     (:func:`~m3h_lite.evaluation.bootstrap_interval`): a max-min gap and a binned ECE are
     biased upwards, and plain percentiles of their replicates can exclude the point estimate
     itself. The other metrics get plain percentile bounds.
-    Returns (table bounds, gap bounds) with ``<metric>_low``/``_high`` columns.
+    ``estimates`` is the point-estimate table of :func:`subgroup_metrics` on the same
+    inputs, if already computed. Returns (table bounds, gap bounds) with
+    ``<metric>_low``/``_high`` columns.
     """
-    estimates = subgroup_metrics(
-        y, prob, groups, threshold=threshold, kind=kind, allow_undefined=True
-    )
+    if estimates is None:
+        estimates = subgroup_metrics(
+            y, prob, groups, threshold=threshold, kind=kind, allow_undefined=True
+        )
     rng = np.random.default_rng(seed)
     names = list(pd.unique(groups))
     members = [np.flatnonzero(groups == name) for name in names]
@@ -537,21 +541,16 @@ def bootstrap_metrics(
         table.loc["overall"] = [functions[m](y[everyone], prob[everyone]) for m in METRICS]
         tables.append(table)
     stacked = pd.concat(tables, keys=range(n_bootstrap))
-    table_bounds = pd.DataFrame(
-        {
-            f"{metric}_{side}": [
-                bootstrap_interval(
-                    stacked.xs(name, level=1)[metric],
-                    estimates.at[name, metric] if metric in BIASED_UPWARD else None,
-                    level=level,
-                )[i]
-                for name in estimates.index
-            ]
-            for metric in METRICS
-            for i, side in enumerate(("low", "high"))
-        },
-        index=estimates.index,
-    )
+    bounds = {}
+    for name in estimates.index:
+        draws = stacked.xs(name, level=1)
+        row = {}
+        for metric in METRICS:
+            point = estimates.at[name, metric] if metric in BIASED_UPWARD else None
+            low, high = bootstrap_interval(draws[metric], point, level=level)
+            row[f"{metric}_low"], row[f"{metric}_high"] = low, high
+        bounds[name] = row
+    table_bounds = pd.DataFrame.from_dict(bounds, orient="index").rename_axis(estimates.index.name)
     gap_frame = pd.DataFrame(gaps)
     point_gaps = fairness_gaps(estimates.drop(index="overall"))["gap"].astype(float)
     gap_bounds = pd.DataFrame(
@@ -635,7 +634,14 @@ def audit_subgroups(
     ]
     if n_bootstrap:
         bounds, gap_bounds = bootstrap_metrics(
-            y, prob, g, threshold=threshold, kind=kind, n_bootstrap=n_bootstrap, seed=seed
+            y,
+            prob,
+            g,
+            threshold=threshold,
+            kind=kind,
+            n_bootstrap=n_bootstrap,
+            seed=seed,
+            estimates=table,
         )
         table = table.join(bounds)
         gaps = gaps.join(gap_bounds)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..evaluation import bootstrap_interval
+from ..evaluation import bootstrap_interval, bootstrap_settings
 from ..hospital.cohort import LABEL_SOURCES, Cohort
 from ..hospital.config import SHORTCUT_GROUP
 from ..validation import Flag, Interval, Options, align_pandas, expect_type, shown, validate
@@ -207,16 +207,9 @@ def bootstrap_correlation(
     level: float = 0.95,
 ) -> dict[str, float]:
     """Pearson correlation with a percentile bootstrap interval (resampling models)."""
-    settings = validate(
-        "bootstrap_correlation",
-        {"n_bootstrap": n_bootstrap, "seed": seed, "level": level},
-        {
-            "n_bootstrap": Interval(int, 1, None),
-            "seed": Interval(int, 0, None),
-            "level": Interval(float, 0, 1, closed="neither"),
-        },
+    n_bootstrap, seed, level = bootstrap_settings(
+        "bootstrap_correlation", n_bootstrap=n_bootstrap, seed=seed, level=level
     )
-    n_bootstrap, seed, level = settings["n_bootstrap"], settings["seed"], settings["level"]
     inputs = align_pandas({"x": x, "y": y}, owner="bootstrap_correlation")
     arrays = {}
     for name, values in inputs.items():
